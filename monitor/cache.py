@@ -1,0 +1,39 @@
+"""The page cache contract shared by the fetcher (which uses it for conditional GETs)
+and the store (which keeps it in the database between rounds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(slots=True)
+class CachedPage:
+    url: str
+    status: int
+    etag: str | None
+    last_modified: str | None
+    content_hash: str            # sha256 hex of the body bytes
+    content_type: str | None
+    fetched_at: datetime
+    content: bytes | None = None  # kept so that a 304 can be answered from the cache
+
+
+class PageCache(Protocol):
+    def get(self, url: str) -> CachedPage | None: ...
+
+    def put(self, page: CachedPage) -> None: ...
+
+
+class MemoryCache:
+    """A dict-backed cache for one process (``monitor check`` without a database, tests)."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, CachedPage] = {}
+
+    def get(self, url: str) -> CachedPage | None:
+        return self._pages.get(url)
+
+    def put(self, page: CachedPage) -> None:
+        self._pages[page.url] = page

@@ -1,0 +1,160 @@
+"""``monitor check`` and ``monitor probe``: look now, change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import click
+
+from monitor.cli.app import App, pass_app, stderr_is_terminal
+from monitor.clock import SHANGHAI, local_date
+from monitor.config import Config, CrawlSettings
+from monitor.domain import Finding, Inspection, PageView, TargetRef
+from monitor.extract import view_page
+from monitor.fetch import Fetcher
+from monitor.inspect import Progress
+from monitor.runner import run_inspection
+
+COLOURS = {"red": ("红", "red"), "yellow": ("黄", "yellow")}
+KIND_NAMES = {"site": "网站", "column": "栏目", "account": "账号", "page": "页面", "link": "链接",
+              "policy": "政策文件"}
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(check_cmd)
+    cli.add_command(probe_cmd)
+
+
+def dump_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def terminal_progress() -> Progress | None:
+    """A one-line counter on stderr, only when a person is watching."""
+    if not stderr_is_terminal():
+        return None
+
+    def show(done: int, total: int, ref: TargetRef, error: str | None) -> None:
+        mark = click.style("×", fg="red") if error else "✓"
+        line = f"\r[{done}/{total}] {mark} {KIND_NAMES.get(ref.kind, ref.kind)} {ref.name or ref.id}"
+        click.echo(line[:80].ljust(80), err=True, nl=done == total)
+
+    return show
+
+
+@click.command("check")
+@click.argument("target_ids", nargs=-1, metavar="[TARGET-ID]...")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（DESIGN §5 格式）")
+@click.option("--fail-on", type=click.Choice(["red", "yellow"]), default=None,
+              help="发现该颜色（或更严重）的问题时以退出码 1 结束")
+@pass_app
+def check_cmd(app: App, target_ids: tuple[str, ...], as_json: bool, fail_on: str | None) -> int:
+    """立即检查（全部或指定的网站/栏目/账号），打印发现的问题；不改变预警，不发送通知。"""
+    _, inspection, _ = run_inspection(app.config, app.rules, app.database, app.now(), kind="check",
+                                      ids=target_ids, progress=None if as_json else terminal_progress())
+    if as_json:
+        dump_json(inspection.to_json())
+    else:
+        click.echo(render_inspection(inspection, app.config))
+    return exit_code(inspection, fail_on)
+
+
+def exit_code(inspection: Inspection, fail_on: str | None) -> int:
+    if fail_on is None:
+        return 0
+    levels = {"red": {"red"}, "yellow": {"red", "yellow"}}[fail_on]
+    return 1 if any(f.severity in levels for f in inspection.findings) else 0
+
+
+def render_inspection(inspection: Inspection, config: Config) -> str:
+    """Findings grouped by unit, red first; then the targets that could not be inspected."""
+    tz = config.monitor.tz
+    reds = sum(f.severity == "red" for f in inspection.findings)
+    yellows = len(inspection.findings) - reds
+    total = len(inspection.inspected) + len(inspection.errors)
+    when = inspection.now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    lines = [f"巡检时间 {when}（{config.monitor.timezone}）  检查目标 {total} 个，"
+             f"{click.style(f'红色 {reds}', fg='red', bold=True)} 项，"
+             f"{click.style(f'黄色 {yellows}', fg='yellow', bold=True)} 项，无法检查 {len(inspection.errors)} 个", ""]
+    by_unit: dict[str, list[Finding]] = defaultdict(list)
+    for f in inspection.findings:
+        by_unit[f.unit].append(f)
+    names = {u.id: u.name for u in config.units}
+    for unit in sorted(by_unit, key=lambda u: (-sum(f.severity == "red" for f in by_unit[u]), u)):
+        lines.append(click.style(f"■ {names.get(unit, unit)}（{unit}）", bold=True))
+        for f in sorted(by_unit[unit], key=lambda f: (f.severity != "red", f.rule, f.target.id)):
+            label, colour = COLOURS[f.severity]
+            lines.append(f"  {click.style(f'[{label}]', fg=colour, bold=True)} {f.message}")
+            lines.append(f"       {evidence_line(f)}")
+        lines.append("")
+    if not inspection.findings:
+        lines += ["未发现问题。", ""]
+    if inspection.errors:
+        lines.append(click.style("无法检查的目标（不是通过，也不是问题；请核实）:", fg="magenta", bold=True))
+        for e in inspection.errors:
+            kind = KIND_NAMES.get(e.target.kind, e.target.kind)
+            lines.append(f"  {kind}“{e.target.name or e.target.id}” {e.target.url}")
+            lines.append(f"       {e.error}")
+        lines.append("")
+    lines.append(f"共抓取 {inspection.stats.pages} 个页面，用时 {inspection.stats.seconds:.1f} 秒。")
+    return "\n".join(lines)
+
+
+def evidence_line(f: Finding) -> str:
+    ev = f.evidence
+    parts = [f.target.url] if f.target.url else []
+    if ev.get("latest"):
+        parts.append(f"最新一条 {ev['latest']}")
+    if ev.get("latest_title"):
+        parts.append(f"《{ev['latest_title']}》")
+    return "  ".join(parts)
+
+
+@click.command("probe")
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（DESIGN §5 格式）")
+@pass_app
+def probe_cmd(app: App, url: str, as_json: bool) -> int:
+    """显示巡检程序在一个页面上看到的内容：类型、条目与日期、最新日期、链接数。"""
+    has_config = app.config_path.exists()      # probe also works before any config is written
+    settings = app.config.crawl if has_config else CrawlSettings()
+    tz = app.config.monitor.tz if has_config else SHANGHAI
+    view = asyncio.run(_probe(url, settings, local_date(app.now(), tz)))
+    if as_json:
+        dump_json(view.to_json())
+    else:
+        click.echo(render_view(view))
+    return 0
+
+
+async def _probe(url: str, settings: CrawlSettings, today: date) -> PageView:
+    async with Fetcher(settings) as fetcher:
+        response = await fetcher.get(url, conditional=False, accept=("html",))
+    return view_page(response.url, response.status, response.encoding, response.text, today)
+
+
+KIND_LABELS = {"list": "列表页", "article": "文章页", "feed": "订阅源", "other": "其他页面"}
+
+
+def render_view(view: PageView) -> str:
+    latest = view.latest
+    lines = [f"地址    {view.url}", f"状态    HTTP {view.status}   编码 {view.encoding or '未知'}",
+             f"类型    {KIND_LABELS.get(view.kind, view.kind)}   链接 {view.links} 个"]
+    if view.published:
+        lines.append(f"发布日期 {view.published.isoformat()}")
+    if view.blank:
+        lines.append("该页面声明没有任何信息（空白栏目）。")
+    if view.items:
+        lines.append(f"条目    {len(view.items)} 条，最新 {latest.isoformat() if latest else '（无日期）'}")
+        for item in view.items:
+            mark = "★" if latest and item.date == latest else " "
+            day = item.date.isoformat() if item.date else "   无日期 "
+            lines.append(f"  {mark} {day}  {item.title}")
+            lines.append(f"               {item.url}")
+    for note in view.notes:
+        lines.append(f"说明    {note}")
+    return "\n".join(lines)

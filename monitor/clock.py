@@ -1,0 +1,41 @@
+"""The clock is an argument: ``--now`` / ``$MONITOR_NOW`` pin it for backfills, reports and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+Clock = Callable[[], datetime]
+
+
+def parse_now(text: str, tz: ZoneInfo = SHANGHAI) -> datetime:
+    """Parse an ISO date or datetime; a naive value is read in the configured timezone."""
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"不是 ISO 时间: {text!r}（例如 2026-11-26T09:00:00+08:00）") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def fixed_clock(instant: datetime) -> Clock:
+    return lambda: instant
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_date(instant: datetime, tz: ZoneInfo = SHANGHAI) -> date:
+    """The calendar date of an instant in the office's timezone (what "days old" counts from)."""
+    return instant.astimezone(tz).date()
+
+
+def days_between(earlier: date, today: date) -> int:
+    """Whole days from ``earlier`` to ``today`` (DESIGN §3: "older than N days")."""
+    return (today - earlier).days

@@ -1,0 +1,166 @@
+"""Plain data that flows through the pipeline: targets, what was observed on them, findings.
+
+fetch → extract gives ``PageView``; inspecting a target gives an ``Observation``
+(or an ``InspectionError``); rules turn observations into ``Finding``s. None of
+these types touch the database or the network, so every stage is testable alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Severity = Literal["yellow", "red"]
+SEVERITY_RANK: dict[str, int] = {"yellow": 1, "red": 2}
+
+TargetKind = Literal["site", "column", "account", "page", "link", "policy"]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRef:
+    """What a finding is about. ``id`` is the config id for site/column/account, else an absolute URL."""
+
+    kind: str
+    id: str
+    name: str = ""
+    url: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.id)
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "id": self.id, "name": self.name, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a list page or feed."""
+
+    title: str
+    url: str
+    date: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "url": self.url,
+                "date": self.date.isoformat() if self.date else None}
+
+
+@dataclass(slots=True)
+class PageView:
+    """What the monitor sees on one page (``monitor probe``)."""
+
+    url: str
+    status: int
+    encoding: str | None
+    kind: Literal["list", "article", "feed", "other"]
+    items: list[Item] = field(default_factory=list)
+    published: date | None = None
+    links: int = 0
+    blank: bool = False          # the page says it has no entries (暂无信息 …)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def latest(self) -> date | None:
+        dates = [i.date for i in self.items if i.date]
+        return max(dates) if dates else None
+
+    def to_json(self) -> dict[str, Any]:
+        latest = self.latest
+        return {
+            "url": self.url, "status": self.status, "encoding": self.encoding, "kind": self.kind,
+            "items": [i.to_json() for i in self.items],
+            "latest": latest.isoformat() if latest else None,
+            "published": self.published.isoformat() if self.published else None,
+            "links": self.links,
+            "blank": self.blank,
+            "notes": self.notes,
+        }
+
+
+@dataclass(slots=True)
+class Observation:
+    """The result of inspecting one target successfully: the facts rules look at.
+
+    ``facts`` carries kind-specific data (e.g. ``category`` for columns, ``platform``
+    for accounts) so one observation type serves every target kind.
+    """
+
+    target: TargetRef
+    unit: str
+    items: list[Item] = field(default_factory=list)
+    blank: bool = False
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def latest_item(self) -> Item | None:
+        dated = [i for i in self.items if i.date]
+        return max(dated, key=lambda i: i.date) if dated else None  # type: ignore[arg-type,return-value]
+
+
+@dataclass(slots=True)
+class InspectionError:
+    """A target that could not be inspected: never a finding, never a silent pass."""
+
+    target: TargetRef
+    unit: str
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target.to_json(), "unit": self.unit, "error": self.error}
+
+
+@dataclass(slots=True)
+class Finding:
+    """One rule violated by one target."""
+
+    rule: str
+    severity: Severity
+    target: TargetRef
+    unit: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> tuple[str, str, str]:
+        return (self.rule, self.target.kind, self.target.id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity, "target": self.target.to_json(),
+                "unit": self.unit, "message": self.message, "evidence": self.evidence}
+
+
+@dataclass(slots=True)
+class InspectionStats:
+    pages: int = 0
+    links_checked: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {"seconds": round(self.seconds, 1)}
+
+
+@dataclass(slots=True)
+class Inspection:
+    """Everything one pass produced: findings, errors, and which targets were seen at all.
+
+    ``inspected`` holds the keys of targets inspected successfully; the alert engine
+    resolves an alert only when its target is in this set (an error never resolves).
+    """
+
+    now: datetime
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InspectionError] = field(default_factory=list)
+    inspected: set[tuple[str, str]] = field(default_factory=set)
+    stats: InspectionStats = field(default_factory=InspectionStats)
+
+    def to_json(self) -> dict[str, Any]:
+        order = {"red": 0, "yellow": 1}
+        findings = sorted(self.findings, key=lambda f: (order[f.severity], f.unit, f.rule, f.target.id))
+        return {
+            "now": self.now.isoformat(timespec="seconds"),
+            "findings": [f.to_json() for f in findings],
+            "errors": [e.to_json() for e in self.errors],
+            "stats": self.stats.to_json(),
+        }

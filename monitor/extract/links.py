@@ -1,0 +1,204 @@
+"""Page plumbing shared by the list and article readers: trees, addresses, boxes, records.
+
+Kept apart so that ``lists`` and ``article`` agree on what a link is, what a side box
+(navigation, "热点", "相关阅读", footer) is, and where Hanweb hides its records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
+
+# Class/id words of containers that are not the page's main content. "left"/"right" are
+# deliberately absent: on county sites the main list very often sits in div.right.
+# Side boxes carry other pages' titles and dates; chrome (top bar, breadcrumbs) only
+# matters to the list reader, since an article's info line may sit in a "top-info" div.
+_SIDE_WORDS = frozenset({
+    "nav", "navbar", "menu", "submenu", "foot", "footer", "bottom", "sidebar", "side", "aside",
+    "related", "relate", "xgwz", "xgyd", "xgxx", "xglj", "xgwj", "xgzc", "yqlj", "friend",
+    "friendlink", "links", "link", "hot", "hotnews", "rdxw", "rdtj", "rdgz", "rank", "ranking",
+    "phb", "djph", "tuijian", "recommend", "share", "bdshare",
+})
+_CHROME_WORDS = frozenset({
+    "header", "top", "topbar", "toolbar", "crumb", "breadcrumb", "location", "position", "dqwz",
+    "weizhi", "clock",
+})
+_BOX_PREFIXES = ("nav", "menu", "foot", "sidebar", "related", "xgwz", "xgyd", "hotnew", "rank")
+_BOX_TAGS = frozenset({"nav", "footer", "header", "aside"})
+# A box announces itself by its first words: "相关阅读：", "热点信息", "友情链接" …
+_BOX_HEADING = re.compile(
+    r"^\s*(相关(文章|阅读|链接|信息|新闻|文件|稿件|报道|解读|政策|推荐|附件)|热点|热门|推荐阅读|"
+    r"(点击|阅读|浏览)?排行|延伸阅读|猜你喜欢|友情链接|网站导航|站点导航|今日关注)"
+)
+
+
+def as_tree(html_or_tree: str | bytes | HtmlElement) -> HtmlElement:
+    """The document root of a page, parsing text when needed (never raises on junk).
+
+    A decoded ``str`` with an ``<?xml … encoding=…?>`` prolog is refused by lxml, so the
+    prolog is dropped; empty input gives an empty document.
+    """
+    if isinstance(html_or_tree, HtmlElement):
+        return html_or_tree.getroottree().getroot()
+    text = html_or_tree
+    if isinstance(text, str):
+        text = _XML_DECL.sub("", text, count=1)
+    if not text or not text.strip():
+        return lxml.html.document_fromstring("<html><body></body></html>")
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def page_base(tree: HtmlElement, url: str) -> str:
+    """The address relative links resolve against: ``<base href>`` when the page sets one."""
+    for base in tree.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            return urljoin(url, href)
+    return url
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """An absolute http(s) address without fragment, or None for javascript:, mailto:, '#' …"""
+    return _absolute(base, href) if href else None
+
+
+@lru_cache(maxsize=32768)  # a page resolves its links twice (entries, link count); navs repeat
+def _absolute(base: str, href: str) -> str | None:
+    href = href.strip().replace("\\", "/")
+    if not href or href.startswith("#") or href.lower().startswith(_SKIP_SCHEMES):
+        return None
+    if "/." not in href and not href.startswith("//"):   # fast paths: urljoin is the hot spot
+        if href.startswith(("http://", "https://")):
+            return href.split("#", 1)[0]
+        if href.startswith("/"):
+            origin = _origin(base)
+            if origin:
+                return origin + href.split("#", 1)[0]
+    try:
+        url = urldefrag(urljoin(base, href)).url
+    except ValueError:
+        return None
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+@lru_cache(maxsize=1024)
+def _origin(base: str) -> str | None:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
+
+
+def clean_text(text: str | None) -> str:
+    """Text with whitespace runs (including &nbsp; and ideographic spaces) collapsed."""
+    return " ".join((text or "").replace("\u3000", " ").split())
+
+
+def is_element(node: object) -> bool:
+    """True for real elements (comments and processing instructions have callable tags)."""
+    return isinstance(node, HtmlElement) and isinstance(node.tag, str)
+
+
+def _class_words(el: HtmlElement) -> list[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return [w for w in re.split(r"[\s_\-]+", raw) if w]
+
+
+def _first_words(el: HtmlElement) -> str:
+    for text in el.itertext():
+        if text.strip():
+            return text.strip()[:12]
+    return ""
+
+
+def looks_like_box(el: HtmlElement, *, chrome: bool = True) -> bool:
+    """This element itself is navigation, a footer, a side box or a related-links box.
+
+    With ``chrome`` top bars, headers and breadcrumbs count as boxes too.
+    """
+    if el.tag in _BOX_TAGS and (chrome or el.tag != "header"):
+        return True
+    for word in _class_words(el):
+        if (word in _SIDE_WORDS or word.startswith(_BOX_PREFIXES)
+                or (chrome and word in _CHROME_WORDS)):
+            return True
+    return bool(el.tag in ("div", "ul", "ol", "dl", "table", "td", "section") and
+                _BOX_HEADING.match(_first_words(el)))
+
+
+def in_box(el: HtmlElement, cache: dict[HtmlElement, bool] | None = None) -> bool:
+    """Whether ``el`` sits inside a box (see ``looks_like_box``); ``cache`` spares re-walks."""
+    cache = {} if cache is None else cache
+    seen: list[HtmlElement] = []
+    node: HtmlElement | None = el
+    result = False
+    while node is not None and node.tag not in ("body", "html"):
+        if node in cache:
+            result = cache[node]
+            break
+        seen.append(node)
+        if looks_like_box(node):
+            result = True
+            break
+        node = node.getparent()
+    for done in seen:
+        cache[done] = result
+    return result
+
+
+_RECORD = re.compile(r"<record(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
+
+
+def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Hanweb jcms ``<script type="text/xml"><datastore>…`` blocks (list records live there)."""
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if "<record" in text and ("datastore" in text or "recordset" in text):
+            yield script
+
+
+def datastore_records(script: HtmlElement) -> list[HtmlElement]:
+    """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each)."""
+    rows: list[HtmlElement] = []
+    for match in _RECORD.finditer(script.text or ""):
+        body = match.group(1).strip()
+        if not body:
+            continue
+        try:
+            holder = lxml.html.fragment_fromstring(body, create_parent="div")
+        except (etree.ParserError, ValueError):
+            continue
+        children = [c for c in holder if is_element(c)]
+        rows.append(children[0] if len(children) == 1 and not (holder.text or "").strip()
+                    else holder)
+    return rows
+
+
+def iter_hrefs(tree: HtmlElement) -> Iterator[str]:
+    """Raw href values of ``<a>``/``<area>`` on the page and inside datastore records."""
+    for el in tree.iter("a", "area"):
+        href = el.get("href")
+        if href:
+            yield href
+    for script in datastore_scripts(tree):
+        for row in datastore_records(script):
+            for el in row.iter("a", "area"):
+                href = el.get("href")
+                if href:
+                    yield href
+
+
+def count_links(tree: HtmlElement, url: str) -> int:
+    """Distinct absolute http(s) link targets on the page (datastore records included)."""
+    base = page_base(tree, url)
+    return len({u for u in (absolute(base, h) for h in iter_hrefs(tree)) if u})

@@ -1,0 +1,478 @@
+"""The one chokepoint for HTTP: every page, feed and link the monitor reads goes through ``Fetcher``.
+
+Government servers are slow and fragile (DESIGN §7), so this module owns the
+politeness and failure policy in one place:
+
+- one ``httpx.AsyncClient`` built here (no proxies from the environment, our
+  User-Agent, gzip); tests inject an ``httpx`` transport instead of patching;
+- a total limit and a per-host limit. A request takes its host's slot *before*
+  a global one, and the per-host limit is kept below the total, so requests
+  queued for a slow or dead host never hold slots that other hosts need;
+- retries with exponential backoff on what may pass (connect errors, timeouts,
+  broken responses, 5xx, 429 with ``Retry-After``) — a small loop rather than
+  tenacity, because the loop needs the last response (for its status and
+  ``Retry-After``) and must give up a global slot while it sleeps;
+- redirects followed by hand, so that the chain is recorded and each hop is
+  polite to its own host;
+- a byte cap read from the stream (a 2 GB "page" never reaches memory) and a
+  total deadline per attempt (a server dripping one byte a second never trips
+  the per-read timeout);
+- conditional GETs against a ``PageCache``: an unchanged page costs a 304.
+
+Every failure becomes ``FetchError`` with a short Chinese reason and the
+technical detail; ``transient`` says whether trying again later may help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpx
+
+from monitor.cache import CachedPage, PageCache
+from monitor.charset import decode_html, decode_text
+from monitor.clock import system_clock
+from monitor.config import CrawlSettings
+from monitor.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+KINDS = ("html", "feed", "any")
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_SNIFFABLE = frozenset({"", "text/plain", "application/octet-stream"})
+_FEED_TYPES = frozenset({"application/json", "text/json", "application/x-rss+xml"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+_RETRY_AFTER_CAP_S = 30.0
+_DEADLINE_FACTOR = 3  # one attempt may take this many timeouts in total (slow drip)
+_SNIFF_BYTES = 1024
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b",
+                         re.I | re.S)
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.I)
+_ACCEPT_HEADERS = {
+    "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+    "feed": "application/rss+xml,application/atom+xml,application/feed+json,"
+            "application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5",
+    "any": "*/*",
+}
+
+
+@dataclass
+class Response:
+    """What a fetch produced. ``text`` is decoded for text types and '' for binary bodies.
+
+    ``not_modified``: the server answered 304 to our conditional GET, ``status``
+    is 304 and ``content``/``text`` are the cached body. ``redirects`` lists the
+    URLs that answered with a redirect, in order (``requested_url`` first).
+    """
+
+    requested_url: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    content_type: str = ""
+    encoding: str | None = None
+    text: str = ""
+    not_modified: bool = False
+    elapsed_s: float = 0.0
+    redirects: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Raw:
+    """One HTTP exchange, before it becomes a ``Response`` or an error."""
+
+    url: str
+    status: int
+    reason: str
+    headers: dict[str, str]
+    content: bytes
+
+
+class _Attempt(Exception):
+    """One failed attempt, as the ``FetchError`` it becomes if it is the last."""
+
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+class Fetcher:
+    """Fetch pages politely; use as ``async with Fetcher(settings) as f: await f.get(url)``.
+
+    One instance serves a whole round (its limits are shared by all callers) and
+    belongs to one event loop.
+    """
+
+    def __init__(self, settings: CrawlSettings, *, cache: PageCache | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, backoff_s: float = 1.0,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self._cache = cache
+        self._backoff_s = backoff_s
+        self._clock = clock or system_clock
+        concurrency = max(1, settings.concurrency)
+        self._per_host = max(1, min(settings.per_host, concurrency - 1))
+        self._total = asyncio.Semaphore(concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.pages_fetched = 0      # URLs requested by get/head, whatever their outcome (round stats)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            trust_env=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(settings.timeout_s),
+            limits=httpx.Limits(max_connections=concurrency,
+                                max_keepalive_connections=concurrency),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip"},
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(self, url: str, *, conditional: bool = True,
+                  accept: tuple[str, ...] = ("html",)) -> Response:
+        """GET ``url`` following redirects; raise ``FetchError`` unless the body is of an ``accept`` kind.
+
+        Kinds: "html" (HTML types, or text/plain / untyped bodies that look like
+        HTML), "feed" (XML, RSS, Atom, JSON and HTML too — bridges mislabel, the
+        feed reader decides), "any". With ``conditional`` and a cache, an
+        unchanged page is answered from the cache (``not_modified``).
+        """
+        _check_kinds(accept)
+        self.pages_fetched += 1
+        started = time.monotonic()
+        cached = self._cached(url) if conditional else None
+        headers = {"Accept": _accept_header(accept), **_validators(cached)}
+        raw, redirects = await self._follow("GET", url, headers)
+        if raw.status == 304:
+            response = self._from_cache(url, raw, cached, redirects)
+        else:
+            _raise_for_status(raw)
+            response = _build(url, raw, redirects)
+            _check_body(response, accept)
+            if conditional:
+                self._store(url, raw, response.content_type)
+        response.elapsed_s = time.monotonic() - started
+        return response
+
+    async def head(self, url: str) -> Response:
+        """HEAD ``url`` following redirects. Some servers refuse HEAD (405/501): callers may GET."""
+        self.pages_fetched += 1
+        started = time.monotonic()
+        raw, redirects = await self._follow("HEAD", url, {})
+        _raise_for_status(raw)
+        response = _build(url, raw, redirects)
+        response.elapsed_s = time.monotonic() - started
+        return response
+
+    # -- redirects, retries, one exchange ------------------------------------------------
+
+    async def _follow(self, method: str, url: str,
+                      headers: dict[str, str]) -> tuple[_Raw, list[str]]:
+        """Follow up to ``max_redirects`` redirects; a loop ends the same way, named as one."""
+        redirects: list[str] = []
+        current = url
+        while True:
+            raw = await self._with_retries(method, current, headers)
+            location = raw.headers.get("location")
+            if raw.status not in _REDIRECTS or not location:
+                return raw, redirects
+            redirects.append(current)
+            current = urljoin(current, location.strip())
+            if len(redirects) > self.settings.max_redirects:
+                loop = "，出现循环" if current in redirects else ""
+                raise FetchError(url, f"重定向次数过多（>{self.settings.max_redirects}）{loop}: "
+                                      f"{current}", transient=False, status=raw.status)
+
+    async def _with_retries(self, method: str, url: str, headers: dict[str, str]) -> _Raw:
+        """One hop, retried; holds the host's slot throughout, a global slot only per attempt."""
+        retries = max(0, self.settings.retries)
+        async with self._host_slot(url):
+            for attempt in range(retries + 1):
+                last = attempt == retries
+                try:
+                    raw = await self._attempt(method, url, headers)
+                except _Attempt as failed:
+                    log.debug("%s %s failed: %s", method, url, failed.error.reason)
+                    if last or not failed.error.transient:
+                        raise _with_retry_note(failed.error, attempt) from None
+                    delay = retry_delay(attempt, self._backoff_s)
+                else:
+                    if raw.status not in _RETRY_STATUSES or last:
+                        raw.reason += f"（已重试 {attempt} 次）" if attempt else ""
+                        return raw
+                    delay = retry_delay(attempt, self._backoff_s,
+                                        raw.headers.get("retry-after"))
+                log.debug("retrying %s %s in %.2f s (attempt %d)", method, url, delay, attempt + 1)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, method: str, url: str, headers: dict[str, str]) -> _Raw:
+        deadline = self.settings.timeout_s * _DEADLINE_FACTOR
+        async with self._total:
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(deadline):
+                    raw = await self._exchange(method, url, headers)
+            except TimeoutError:
+                raise _Attempt(FetchError(url, f"请求超时（总计超过 {deadline:g} 秒）",
+                                          transient=True)) from None
+            except httpx.HTTPError as exc:
+                raise _Attempt(_map_error(url, exc, self.settings.timeout_s)) from exc
+            except httpx.InvalidURL as exc:
+                raise _Attempt(FetchError(url, f"网址无效: {exc}", transient=False)) from exc
+        log.debug("%s %s -> %d in %.0f ms", method, url, raw.status,
+                  (time.monotonic() - started) * 1000)
+        return raw
+
+    async def _exchange(self, method: str, url: str, headers: dict[str, str]) -> _Raw:
+        async with self._client.stream(method, url, headers=headers) as resp:
+            wanted = method == "GET" and 200 <= resp.status_code < 300
+            content = await self._read_capped(url, resp) if wanted else b""
+            return _Raw(str(resp.url), resp.status_code,
+                        f"HTTP {resp.status_code} {resp.reason_phrase}".rstrip(),
+                        {k.lower(): v for k, v in resp.headers.items()}, content)
+
+    async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
+        """Read the (decompressed) body, refusing it as soon as it passes ``max_bytes``."""
+        cap = self.settings.max_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and "content-encoding" not in resp.headers:
+            raise _too_big(url, cap)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _too_big(url, cap)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        key = _host_key(url)
+        slot = self._hosts.get(key)
+        if slot is None:
+            slot = self._hosts[key] = asyncio.Semaphore(self._per_host)
+        return slot
+
+    # -- the cache --------------------------------------------------------------------
+
+    def _cached(self, url: str) -> CachedPage | None:
+        if self._cache is None:
+            return None
+        page = self._cache.get(url)
+        if page is None or page.content is None or not (page.etag or page.last_modified):
+            return None
+        return page
+
+    def _from_cache(self, url: str, raw: _Raw, cached: CachedPage | None,
+                    redirects: list[str]) -> Response:
+        if cached is None or cached.content is None:
+            raise FetchError(url, "HTTP 304 但没有缓存的页面内容", transient=False, status=304)
+        if self._cache is not None:
+            self._cache.put(replace(cached, fetched_at=self._clock()))
+        headers = {"content-type": cached.content_type or "", **raw.headers}
+        headers.pop("content-length", None)  # the 304's own, not the cached body's
+        stored = _Raw(raw.url, 304, raw.reason, headers, cached.content)
+        response = _build(url, stored, redirects)
+        response.not_modified = True
+        return response
+
+    def _store(self, url: str, raw: _Raw, content_type: str) -> None:
+        if self._cache is None or raw.status != 200:
+            return
+        self._cache.put(CachedPage(
+            url=url, status=raw.status, etag=raw.headers.get("etag"),
+            last_modified=raw.headers.get("last-modified"),
+            content_hash=hashlib.sha256(raw.content).hexdigest(),
+            content_type=content_type or None, fetched_at=self._clock(), content=raw.content))
+
+
+# -- pure helpers ---------------------------------------------------------------------
+
+
+def retry_delay(attempt: int, backoff_s: float, retry_after: str | None = None) -> float:
+    """Seconds to wait before retry ``attempt + 1``: ``backoff_s·2^attempt``, or the server's
+    numeric ``Retry-After`` (capped at 30 s) scaled by ``backoff_s`` when it asks for longer."""
+    delay = backoff_s * 2 ** attempt
+    if retry_after and retry_after.strip().isdigit():
+        asked = min(float(retry_after.strip()), _RETRY_AFTER_CAP_S) * backoff_s
+        delay = max(delay, asked)
+    return delay
+
+
+def content_type_of(headers: dict[str, str]) -> str:
+    """The lower-case MIME type without parameters, '' when absent."""
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def charset_of(headers: dict[str, str]) -> str | None:
+    match = _CHARSET_PARAM.search(headers.get("content-type", ""))
+    return match.group(1) if match else None
+
+
+def looks_binary(content: bytes) -> bool:
+    """NUL bytes in the first KB mean an image, PDF or archive (UTF-16 with a BOM excepted)."""
+    head = content[:_SNIFF_BYTES]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def looks_like_html(content: bytes) -> bool:
+    head = content[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf")
+    return bool(_HTML_START.match(head)) or b"<html" in head.lower()
+
+
+def _build(url: str, raw: _Raw, redirects: list[str]) -> Response:
+    mime = content_type_of(raw.headers)
+    text, encoding = _decode(raw.content, mime, charset_of(raw.headers))
+    return Response(requested_url=url, url=raw.url, status=raw.status, headers=raw.headers,
+                    content=raw.content, content_type=mime, encoding=encoding, text=text,
+                    redirects=list(redirects))
+
+
+def _decode(content: bytes, mime: str, header_charset: str | None) -> tuple[str, str | None]:
+    """Decode text types (HTML rules for HTML, XML-declaration rules for feeds); '' for binary."""
+    if not content or looks_binary(content):
+        return "", None
+    if mime in HTML_TYPES or (mime in _SNIFFABLE and looks_like_html(content)):
+        return decode_html(content, header_charset)
+    if _is_feed_type(mime) or mime.startswith("text/") or mime in _SNIFFABLE:
+        return decode_text(content, header_charset)
+    return "", None
+
+
+def _is_feed_type(mime: str) -> bool:
+    return mime in _FEED_TYPES or mime.endswith(("/xml", "+xml", "+json"))
+
+
+def _check_kinds(accept: tuple[str, ...]) -> None:
+    unknown = [kind for kind in accept if kind not in KINDS]
+    if unknown or not accept:
+        raise ValueError(f"accept kinds must be some of {KINDS}, got {accept!r}")
+
+
+def _accept_header(accept: tuple[str, ...]) -> str:
+    return _ACCEPT_HEADERS["any" if "any" in accept else accept[0]]
+
+
+def _validators(cached: CachedPage | None) -> dict[str, str]:
+    if cached is None:
+        return {}
+    headers: dict[str, str] = {}
+    if cached.etag:
+        headers["If-None-Match"] = cached.etag
+    if cached.last_modified:
+        headers["If-Modified-Since"] = cached.last_modified
+    return headers
+
+
+def _check_body(response: Response, accept: tuple[str, ...]) -> None:
+    """Refuse a body that no accepted kind can use, so the target becomes an error, not a pass."""
+    if "any" in accept:
+        return
+    mime, content, url = response.content_type, response.content, response.requested_url
+    if looks_binary(content):
+        raise FetchError(url, f"不是网页（二进制内容，{mime or '无类型'}）", transient=False,
+                         status=response.status)
+    html = mime in HTML_TYPES or (mime in _SNIFFABLE and looks_like_html(content))
+    if "html" in accept and html:
+        return
+    feed = html or _is_feed_type(mime) or mime.startswith("text/") or mime in _SNIFFABLE
+    if "feed" in accept and feed:
+        return
+    wanted = "订阅源" if accept == ("feed",) else "网页"
+    raise FetchError(url, f"不是{wanted}（{mime or '无类型'}）", transient=False,
+                     status=response.status)
+
+
+def _raise_for_status(raw: _Raw) -> None:
+    if raw.status >= 400:
+        transient = raw.status >= 500 or raw.status == 429
+        raise FetchError(raw.url, raw.reason, transient=transient, status=raw.status)
+    if raw.status in _REDIRECTS:
+        raise FetchError(raw.url, f"{raw.reason}（重定向缺少 Location）", transient=False,
+                         status=raw.status)
+
+
+def _host_key(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise FetchError(url, f"网址无效: {exc}", transient=False) from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchError(url, f"网址无效: 不支持的网址 {url}", transient=False)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return f"{parsed.host}:{port}"
+
+
+def _too_big(url: str, cap: int) -> _Attempt:
+    return _Attempt(FetchError(url, f"页面超过 {cap} 字节上限", transient=False))
+
+
+def _with_retry_note(error: FetchError, attempts: int) -> FetchError:
+    if not attempts:
+        return error
+    return FetchError(error.url, f"{error.reason}（已重试 {attempts} 次）",
+                      transient=error.transient, status=error.status)
+
+
+def _map_error(url: str, exc: httpx.HTTPError, timeout_s: float) -> FetchError:
+    """An httpx exception as our error: short Chinese reason, the detail, and whether to retry."""
+    host = httpx.URL(url).host
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchError(url, f"连接超时（{timeout_s:g} 秒）", transient=True)
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(url, f"请求超时（{timeout_s:g} 秒）", transient=True)
+    if isinstance(exc, httpx.ConnectError):
+        return _map_connect_error(url, host, exc, detail)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return FetchError(url, f"服务器响应不完整: {detail}", transient=True)
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError(url, f"内容解码失败（压缩数据损坏）: {detail}", transient=False)
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return FetchError(url, f"网址无效: {detail}", transient=False)
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return FetchError(url, f"连接中断: {detail}", transient=True)
+    return FetchError(url, f"请求失败（{type(exc).__name__}）: {detail}", transient=True)
+
+
+def _map_connect_error(url: str, host: str, exc: httpx.ConnectError, detail: str) -> FetchError:
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            # EAI_AGAIN is a resolver hiccup; "no such name" will not change in a second.
+            again = cause.errno == socket.EAI_AGAIN
+            return FetchError(url, f"域名解析失败: {host}", transient=again)
+        if isinstance(cause, ConnectionRefusedError):
+            return FetchError(url, "连接被拒绝", transient=True)
+    if "ssl" in detail.lower() or "certificate" in detail.lower():
+        return FetchError(url, f"证书或 TLS 错误: {detail}", transient=False)
+    return FetchError(url, f"连接失败: {detail}", transient=True)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+

@@ -1,0 +1,161 @@
+"""Rule kinds: the code behind each ``kind =`` of a rule file.
+
+A kind declares the parameters it accepts (so rule files can be validated with
+helpful messages) and judges one observation at a time, purely: the same rule,
+observation and date always give the same finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from monitor.clock import days_between
+from monitor.domain import Finding, InspectionError, Observation, Severity
+
+if TYPE_CHECKING:
+    from monitor.rules import Rule
+
+SEVERITIES = ("yellow", "red")
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    rule: Rule
+    observation: Observation
+    today: date
+
+
+class RuleKind(Protocol):
+    keys: dict[str, str]
+
+    def validate(self, params: dict[str, Any]) -> list[str]: ...
+
+    def evaluate(self, ctx: RuleContext) -> Finding | None: ...
+
+
+class _SafeDict(dict[str, Any]):
+    """Leaves an unknown ``{placeholder}`` visible instead of failing the whole round."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def make_finding(ctx: RuleContext, severity: Severity, evidence: dict[str, Any], **words: Any) -> Finding:
+    obs = ctx.observation
+    values = _SafeDict(name=obs.target.name or obs.target.id, url=obs.target.url, **evidence, **words)
+    message = ctx.rule.message.format_map(values) if ctx.rule.message else ctx.rule.title
+    return Finding(ctx.rule.id, severity, obs.target, obs.unit, message, evidence)
+
+
+def _check_severity(params: dict[str, Any], key: str = "severity") -> list[str]:
+    value = params.get(key)
+    if value not in SEVERITIES:
+        return [f"{key}: {value!r} 不是可选值之一: yellow, red"]
+    return []
+
+
+class Freshness:
+    """Stale when the newest dated item is ≥ N days old; N per category/platform (``threshold_key``)."""
+
+    keys: ClassVar[dict[str, str]] = {"thresholds": "各类别的 { yellow = 天数, red = 天数 }；default 为缺省",
+            "threshold_key": "按观测的哪个属性取阈值（category、platform）"}
+
+    def validate(self, params: dict[str, Any]) -> list[str]:
+        problems: list[str] = []
+        table = params.get("thresholds")
+        if not isinstance(table, dict) or not table:
+            return ["thresholds: 缺少阈值表"]
+        for name, line in table.items():
+            if not isinstance(line, dict) or set(line) - {"yellow", "red"} or "red" not in line:
+                problems.append(f"thresholds.{name}: 应为 {{ yellow = 天数, red = 天数 }}")
+                continue
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in line.values()):
+                problems.append(f"thresholds.{name}: 天数应为正整数")
+            elif line.get("yellow", 0) >= line["red"]:
+                problems.append(f"thresholds.{name}: yellow ({line['yellow']}) 应小于 red ({line['red']})")
+        return problems
+
+    def evaluate(self, ctx: RuleContext) -> Finding | None:
+        obs = ctx.observation
+        if obs.blank:
+            return None                     # a blank column is column.blank, never also stale
+        line = self.line_for(ctx.rule.params, obs)
+        newest = obs.latest_item
+        if line is None or newest is None or newest.date is None:
+            return None
+        days = days_between(newest.date, ctx.today)
+        red, yellow = line["red"], line.get("yellow")
+        if days >= red:
+            severity: Severity = "red"
+            limits = f"红线{red}天"
+        elif yellow is not None and days >= yellow:
+            severity = "yellow"
+            limits = f"预警线{yellow}天，红线{red}天"
+        else:
+            return None
+        evidence = {"latest": newest.date.isoformat(), "days": days, "yellow_days": yellow, "red_days": red,
+                    "latest_title": newest.title, "latest_url": newest.url}
+        return make_finding(ctx, severity, evidence, limits=limits)
+
+    @staticmethod
+    def line_for(params: dict[str, Any], obs: Observation) -> dict[str, int] | None:
+        table: dict[str, dict[str, int]] = params["thresholds"]
+        key = params.get("threshold_key")
+        value = obs.facts.get(key) if key else None
+        if value is not None and value in table:
+            return table[value]
+        return table.get("default")
+
+
+class Blank:
+    """The page says it lists nothing (空白栏目)."""
+
+    keys: ClassVar[dict[str, str]] = {"severity": "yellow | red"}
+
+    def validate(self, params: dict[str, Any]) -> list[str]:
+        return _check_severity(params)
+
+    def evaluate(self, ctx: RuleContext) -> Finding | None:
+        if not ctx.observation.blank:
+            return None
+        return make_finding(ctx, ctx.rule.params["severity"], {"items": 0})
+
+
+KIND_NAMES = {"site": "网站", "column": "栏目", "account": "账号", "page": "页面", "link": "链接",
+              "policy": "政策文件"}
+
+
+class SourceFailing:
+    """A target that could not be inspected in ``rounds`` rounds in a row: the monitor is blind to it.
+
+    Judged from errors, not observations; the finding goes to the office's own unit.
+    """
+
+    keys: ClassVar[dict[str, str]] = {"severity": "yellow | red", "rounds": "连续几轮无法检查即提醒"}
+
+    def validate(self, params: dict[str, Any]) -> list[str]:
+        rounds = params.get("rounds")
+        bad = not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 1
+        return _check_severity(params) + (["rounds: 应为正整数"] if bad else [])
+
+    def evaluate(self, ctx: RuleContext) -> Finding | None:
+        return None
+
+    def evaluate_error(self, rule: Rule, error: InspectionError, streak: int, office_unit: str) -> Finding | None:
+        if streak < rule.params["rounds"]:
+            return None
+        target = error.target
+        values = _SafeDict(name=target.name or target.id, url=target.url, kind_name=KIND_NAMES.get(target.kind, ""),
+                           rounds=streak, error=error.error)
+        evidence = {"error": error.error, "rounds": streak, "unit": error.unit}
+        return Finding(rule.id, rule.params["severity"], target, office_unit or error.unit,
+                       rule.message.format_map(values), evidence)
+
+
+KINDS: dict[str, RuleKind] = {
+    "freshness": Freshness(),
+    "blank": Blank(),
+    "source_failing": SourceFailing(),
+}

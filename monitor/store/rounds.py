@@ -1,0 +1,148 @@
+"""The record of inspection rounds: start, finish with what was seen, and recover after a crash.
+
+A round is ``running`` from ``start_round`` until ``finish_round`` stores its
+observations (one row per inspected target, ``ok=False`` for each error) and findings
+in one go. A daemon killed mid-round leaves it ``running``; ``abandon_stale_rounds``
+marks such rounds ``abandoned`` at the next start, so no half-round is ever read as done.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from monitor.domain import Finding, Inspection, InspectionError, Observation
+from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
+
+log = logging.getLogger(__name__)
+
+def start_round(session: Session, kind: RoundKind, now: datetime) -> int:
+    """Record a new running round and return its id."""
+    row = RoundRow(kind=kind, started_at=now, status="running")
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def finish_round(
+    session: Session,
+    round_id: int,
+    inspection: Inspection,
+    observations: list[Observation],
+    now: datetime,
+) -> None:
+    """Store the round's observations, errors and findings, its counts, and mark it done."""
+    row = session.get(RoundRow, round_id)
+    if row is None:
+        raise LookupError(f"round {round_id} does not exist")
+    if row.status == "done":
+        raise ValueError(f"round {round_id} is already done")
+    if row.status == "abandoned":
+        # Another process gave up on it, but its results are real: keep them.
+        log.warning("finishing a round marked abandoned", extra={"round_id": round_id})
+    rows = [_observation(round_id, o) for o in observations]
+    rows += [_error(round_id, e) for e in inspection.errors]
+    if rows:
+        session.execute(insert(ObservationRow), rows)
+    if inspection.findings:
+        session.execute(insert(FindingRow), [_finding(round_id, f) for f in inspection.findings])
+    row.status = "done"
+    row.finished_at = now
+    row.pages = inspection.stats.pages
+    row.links_checked = inspection.stats.links_checked
+    row.seconds = inspection.stats.seconds
+    row.findings = len(inspection.findings)
+    row.errors = len(inspection.errors)
+    session.flush()
+
+
+def abandon_stale_rounds(
+    session: Session, now: datetime, *, started_before: datetime | None = None
+) -> int:
+    """Mark running rounds abandoned (all, or those started before ``started_before``)."""
+    statement = update(RoundRow).where(RoundRow.status == "running")
+    if started_before is not None:
+        statement = statement.where(RoundRow.started_at < started_before)
+    result = session.execute(
+        statement.values(status="abandoned", finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    count: int = getattr(result, "rowcount", 0)
+    if count:
+        log.warning("abandoned unfinished rounds", extra={"count": count})
+    return count
+
+
+def consecutive_failures(session: Session, target_kind: str, target_id: str) -> int:
+    """How many of the latest done rounds that looked at this target, in a row, could not inspect it.
+
+    Rounds that did not look at the target at all (a recheck of another target) neither
+    count nor break the run; a round with any ok observation of it does break it.
+    """
+    any_ok = func.max(case((ObservationRow.ok, 1), else_=0))
+    statement = (
+        select(any_ok)
+        .join(RoundRow, RoundRow.id == ObservationRow.round_id)
+        .where(ObservationRow.target_kind == target_kind,
+               ObservationRow.target_id == target_id,
+               RoundRow.status == "done")
+        .group_by(ObservationRow.round_id)
+        .order_by(ObservationRow.round_id.desc())
+    )
+    failures = 0
+    for ok in session.scalars(statement):
+        if ok:
+            break
+        failures += 1
+    return failures
+
+
+def _observation(round_id: int, observation: Observation) -> dict[str, Any]:
+    latest = observation.latest_item
+    return {
+        "round_id": round_id,
+        "target_kind": observation.target.kind,
+        "target_id": observation.target.id,
+        "ok": True,
+        "error": None,
+        "latest": latest.date if latest else None,
+        "item_count": len(observation.items),
+        "data": {
+            "unit": observation.unit,
+            "blank": observation.blank,
+            "facts": observation.facts,
+            "items": [item.to_json() for item in observation.items],
+        },
+    }
+
+
+def _error(round_id: int, error: InspectionError) -> dict[str, Any]:
+    return {
+        "round_id": round_id,
+        "target_kind": error.target.kind,
+        "target_id": error.target.id,
+        "ok": False,
+        "error": error.error,
+        "latest": None,
+        "item_count": 0,
+        "data": {"unit": error.unit},
+    }
+
+
+def _finding(round_id: int, finding: Finding) -> dict[str, Any]:
+    return {
+        "round_id": round_id,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "target_kind": finding.target.kind,
+        "target_id": finding.target.id,
+        "target_name": finding.target.name,
+        "target_url": finding.target.url,
+        "unit_id": finding.unit,
+        "message": finding.message,
+        "evidence": finding.evidence,
+    }
