@@ -93,6 +93,8 @@ class ColumnTarget:
                  "not_modified": response.not_modified}
         if view.blank:
             return Observation(self.ref, self.unit, [], blank=True, facts=facts)
+        if col.category == "static":           # 机构概况 etc.: never stale, only must not be blank
+            return Observation(self.ref, self.unit, view.items, facts=facts)
         if not view.items:
             raise ExtractError("列表页上没有识别出任何条目（用 monitor probe 查看页面，必要时配置 item_selector）")
         items = await date_undated_items(ctx, view.items, response.url)

@@ -40,7 +40,7 @@ def view_page(url: str, status: int, encoding: str | None, text: str | bytes | H
     dated side lists, so this is checked first, unless ≥ 3 dated rows sit right above a
     pager: a column page with an intro text and an "更新时间"); "list" for configured selectors or a
     column page (rows or 暂无信息 with a pager); a weaker article (a labelled date under a
-    title, nothing more) next; then "list" for ≥ 3 rows or a blank list; else "other".
+    title, nothing more) next; then "list" for ≥ 3 rows, any dated row or a blank list; else "other".
     """
     tree = as_tree(text)
     view = PageView(url=url, status=status, encoding=encoding, kind="other",
@@ -54,7 +54,7 @@ def view_page(url: str, status: int, encoding: str | None, text: str | bytes | H
     if strength == STRONG and not (listed.by_pager and dated >= MIN_ROWS):
         return _as_article(view, published)
     column_page = listed.paged and (rows > 0 or listed.blank)
-    if item_selector or column_page or (not strength and (listed.blank or rows >= MIN_ROWS)):
+    if item_selector or column_page or (not strength and (listed.blank or rows >= MIN_ROWS or dated > 0)):
         view.kind, view.items, view.blank = "list", listed.items, listed.blank
         view.notes = listed.notes
         return view

@@ -213,11 +213,15 @@ def test_junk_input_gives_an_empty_result() -> None:
         assert result.items == [] and not result.blank
 
 
-def test_list_kind_needs_three_rows() -> None:
-    two = view_page("http://x.gov.cn/", 200, "utf-8", _page(f"<ul>{_rows(2)}</ul>"), TODAY)
-    three = view_page("http://x.gov.cn/", 200, "utf-8", _page(f"<ul>{_rows(3)}</ul>"), TODAY)
+def test_list_kind_needs_three_undated_rows_or_one_dated_row() -> None:
+    undated = "".join(f"<li><a href='/a{k}.html'>关于做好第{k}项工作的通知</a></li>" for k in range(3))
+    two = view_page("http://x.gov.cn/", 200, "utf-8", _page(f"<ul>{undated[:undated.rfind('<li>')]}</ul>"), TODAY)
+    three = view_page("http://x.gov.cn/", 200, "utf-8", _page(f"<ul>{undated}</ul>"), TODAY)
     assert (two.kind, three.kind) == ("other", "list")
     assert two.items == []
+    one_dated = view_page("http://x.gov.cn/", 200, "utf-8", _page(f"<ul>{_rows(1)}</ul>"), TODAY)
+    assert one_dated.kind == "list"             # a new column with its first item is still a list
+    assert len(one_dated.items) == 1 and one_dated.items[0].date is not None
 
 
 def test_blank_phrase_beats_a_couple_of_undated_stray_links() -> None:
@@ -236,7 +240,7 @@ def test_category_tag_links_and_pin_marks_are_not_titles() -> None:
         (f"某局开展第{k}次专项检查", date(2026, 11, 10 + k)) for k in range(3)]
 
 
-GEN_PORTAL = Path("/work/shared/bench/gen_portal.py")
+GEN_PORTAL = Path(__file__).resolve().parents[3] / "shared" / "bench" / "gen_portal.py"   # ../shared beside the repo
 
 
 @pytest.mark.skipif(not GEN_PORTAL.exists(), reason="benchmark generator not available")
