@@ -1,7 +1,8 @@
 """Inspect targets: fetch and read each one, turn what was seen into an ``Observation``.
 
 One target abstraction serves columns, site homepages and (later) accounts and
-pages: ``Target.observe(ctx)`` returns an Observation or raises our own error.
+pages: ``Target.observe(ctx)`` returns its Observations (one for a column; one per
+page, link or document for targets that cover many) or raises our own error.
 A failure is stored on that target as an ``InspectionError`` and never stops
 the pass (urlwatch's JobState habit); rules then judge the observations.
 """
@@ -41,7 +42,7 @@ class Target(Protocol):
     ref: TargetRef
     unit: str
 
-    async def observe(self, ctx: InspectContext) -> Observation: ...
+    async def observe(self, ctx: InspectContext) -> list[Observation]: ...
 
 
 async def read_view(ctx: InspectContext, url: str, *, item_selector: str | None = None,
@@ -85,7 +86,10 @@ class ColumnTarget:
     def unit(self) -> str:
         return self.column.unit
 
-    async def observe(self, ctx: InspectContext) -> Observation:
+    async def observe(self, ctx: InspectContext) -> list[Observation]:
+        return [await self._observe(ctx)]
+
+    async def _observe(self, ctx: InspectContext) -> Observation:
         col = self.column
         response, view = await read_view(ctx, col.url, item_selector=col.item_selector,
                                          date_selector=col.date_selector)
@@ -117,12 +121,12 @@ class HomepageTarget:
     def unit(self) -> str:
         return self.site.unit
 
-    async def observe(self, ctx: InspectContext) -> Observation:
+    async def observe(self, ctx: InspectContext) -> list[Observation]:
         response, view = await read_view(ctx, self.site.url)
         items = await date_undated_items(ctx, view.items, response.url)
         if not any(i.date for i in items):
             raise ExtractError("首页上没有识别出带日期的信息，无法判断首页更新情况")
-        return Observation(self.ref, self.unit, items, facts={"page_url": response.url})
+        return [Observation(self.ref, self.unit, items, facts={"page_url": response.url})]
 
 
 def all_targets(config: Config) -> list[Target]:
@@ -164,8 +168,10 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
         nonlocal done
         error: str | None = None
         try:
-            observations.append(await target.observe(ctx))
+            seen = await target.observe(ctx)
+            observations.extend(seen)
             inspection.inspected.add(target.ref.key)
+            inspection.inspected.update(o.target.key for o in seen)
         except (FetchError, ExtractError) as exc:
             error = str(exc)
         except Exception as exc:  # a hostile page must not crash the round: record it on the target
@@ -182,6 +188,6 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
     inspection.stats.pages = fetcher.pages_fetched
     inspection.stats.seconds = time.monotonic() - started
     order = {t.ref.key: i for i, t in enumerate(targets)}
-    inspection.errors.sort(key=lambda e: order[e.target.key])
-    observations.sort(key=lambda o: order[o.target.key])
+    inspection.errors.sort(key=lambda e: order.get(e.target.key, len(order)))
+    observations.sort(key=lambda o: order.get(o.target.key, len(order)))
     return inspection, observations
