@@ -23,7 +23,10 @@ from monitor.errors import ConfigError
 from monitor.schedule import parse_schedule
 
 CATEGORIES = ("news", "notice", "policy", "interpretation", "personnel", "planning", "static")
-PLATFORMS = ("wechat", "weibo", "douyin", "toutiao", "bilibili", "kuaishou", "other")
+#: Platforms of government new-media accounts and how people call them (messages, notices, digest).
+PLATFORM_NAMES = {"wechat": "微信公众号", "weibo": "微博", "douyin": "抖音", "toutiao": "今日头条",
+                  "bilibili": "哔哩哔哩", "kuaishou": "快手", "other": "政务新媒体"}
+PLATFORMS = tuple(PLATFORM_NAMES)
 SECURITY = ("ssl", "starttls", "none")
 
 

@@ -101,11 +101,16 @@ class Observation:
 
 @dataclass(slots=True)
 class InspectionError:
-    """A target that could not be inspected: never a finding, never a silent pass."""
+    """A target that could not be inspected: never a finding, never a silent pass.
+
+    ``facts`` are what the configuration says about the target (an account's platform),
+    so that messages about a blind target can still name it fully.
+    """
 
     target: TargetRef
     unit: str
     error: str
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target.to_json(), "unit": self.unit, "error": self.error}

@@ -1,10 +1,12 @@
 """Inspect targets: fetch and read each one, turn what was seen into an ``Observation``.
 
-One target abstraction serves columns, site homepages and (later) accounts and
+One target abstraction serves columns, site homepages, new-media accounts and (later)
 pages: ``Target.observe(ctx)`` returns its Observations (one for a column; one per
 page, link or document for targets that cover many) or raises our own error.
 A failure is stored on that target as an ``InspectionError`` and never stops
 the pass (urlwatch's JobState habit); rules then judge the observations.
+A target may also expose ``facts`` — what its configuration says about it (an
+account's platform) — which its observations and its errors both carry.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from monitor.clock import local_date
-from monitor.config import Column, Config, Site
+from monitor.clock import SHANGHAI, local_date
+from monitor.config import PLATFORM_NAMES, Account, Column, Config, Site
 from monitor.domain import Inspection, InspectionError, Item, Observation, PageView, TargetRef
 from monitor.errors import ExtractError, FetchError, UsageError
 from monitor.extract import read_published, view_page
+from monitor.extract.feeds import read_feed
 from monitor.fetch import Fetcher, Response
 from monitor.rules import RuleSet
 
@@ -36,6 +39,12 @@ UNDATED_ITEMS_TO_OPEN = 3
 class InspectContext:
     fetcher: Fetcher
     today: date
+    now: datetime | None = None      # the round's instant; feeds compare entry times with it
+
+    @property
+    def instant(self) -> datetime:
+        """``now``, or the end of ``today`` (Beijing time) when only the date is known."""
+        return self.now or datetime.combine(self.today, datetime.max.time(), SHANGHAI)
 
 
 class Target(Protocol):
@@ -99,12 +108,18 @@ class ColumnTarget:
             return Observation(self.ref, self.unit, [], blank=True, facts=facts)
         if col.category == "static":           # 机构概况 etc.: never stale, only must not be blank
             return Observation(self.ref, self.unit, view.items, facts=facts)
-        if not view.items:
-            raise ExtractError("列表页上没有识别出任何条目（用 monitor probe 查看页面，必要时配置 item_selector）")
-        items = await date_undated_items(ctx, view.items, response.url)
-        if not any(i.date for i in items):
-            raise ExtractError(f"列表有 {len(items)} 条信息，但识别不出任何日期（必要时配置 date_selector）")
+        items = await require_dated(ctx, view.items, response.url)
         return Observation(self.ref, self.unit, items, facts=facts)
+
+
+async def require_dated(ctx: InspectContext, items: list[Item], base_url: str) -> list[Item]:
+    """A list's items with dates (undated ones opened); an error when it has none to judge by."""
+    if not items:
+        raise ExtractError("列表页上没有识别出任何条目（用 monitor probe 查看页面，必要时配置 item_selector）")
+    items = await date_undated_items(ctx, items, base_url)
+    if not any(i.date for i in items):
+        raise ExtractError(f"列表有 {len(items)} 条信息，但识别不出任何日期（必要时配置 date_selector）")
+    return items
 
 
 @dataclass(frozen=True)
@@ -129,8 +144,55 @@ class HomepageTarget:
         return [Observation(self.ref, self.unit, items, facts={"page_url": response.url})]
 
 
+@dataclass(frozen=True)
+class AccountTarget:
+    """A new-media account (account.stale), read through its feed or, failing one, a list page.
+
+    A feed that is not a feed (a bridge's login page), has no entries, only the bridge's own
+    notices, or no dates is an error: the account is neither alive nor dead, only unseen.
+    """
+
+    account: Account
+
+    @property
+    def ref(self) -> TargetRef:
+        return TargetRef("account", self.account.id, self.account.name, self.account.url)
+
+    @property
+    def unit(self) -> str:
+        return self.account.unit
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        acc = self.account
+        source = {"feed": acc.feed} if acc.feed else {"page": acc.page}
+        return {"platform": acc.platform, "platform_name": PLATFORM_NAMES.get(acc.platform, acc.platform), **source}
+
+    async def observe(self, ctx: InspectContext) -> list[Observation]:
+        items, facts = await (self._read_feed(ctx) if self.account.feed else self._read_page(ctx))
+        return [Observation(self.ref, self.unit, items, facts=self.facts | facts)]
+
+    async def _read_feed(self, ctx: InspectContext) -> tuple[list[Item], dict[str, Any]]:
+        response = await ctx.fetcher.get(self.account.url, accept=("feed",))
+        feed = read_feed(response.url, response.status, response.encoding, response.text, ctx.instant)
+        if feed.blocker:
+            raise ExtractError(feed.blocker)
+        return feed.view.items, feed.facts() | {"not_modified": response.not_modified}
+
+    async def _read_page(self, ctx: InspectContext) -> tuple[list[Item], dict[str, Any]]:
+        acc = self.account
+        response, view = await read_view(ctx, acc.url, item_selector=acc.item_selector,
+                                         date_selector=acc.date_selector)
+        if view.blank:
+            raise ExtractError("账号页面显示没有任何内容（暂无信息），无法判断更新情况")
+        items = await require_dated(ctx, view.items, response.url)
+        undated = sum(1 for i in items if i.date is None)
+        return items, {"entries": len(items), "undated": undated, "future": 0, "page_url": response.url}
+
+
 def all_targets(config: Config) -> list[Target]:
-    return [*(HomepageTarget(s) for s in config.sites), *(ColumnTarget(c) for c in config.columns)]
+    return [*(HomepageTarget(s) for s in config.sites), *(ColumnTarget(c) for c in config.columns),
+            *(AccountTarget(a) for a in config.accounts)]
 
 
 def target_for(config: Config, ref: TargetRef) -> Target | None:
@@ -158,7 +220,7 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
     """Observe every target concurrently, then judge the observations with the rules."""
     targets = list(targets)
     today = local_date(now, config.monitor.tz)
-    ctx = InspectContext(fetcher, today)
+    ctx = InspectContext(fetcher, today, now)
     started = time.monotonic()
     inspection = Inspection(now=now)
     observations: list[Observation] = []
@@ -178,7 +240,8 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
             log.exception("unexpected error inspecting %s %s", target.ref.kind, target.ref.id)
             error = f"内部错误: {type(exc).__name__}: {exc}"
         if error is not None:
-            inspection.errors.append(InspectionError(target.ref, target.unit, error))
+            facts = dict(getattr(target, "facts", {}))
+            inspection.errors.append(InspectionError(target.ref, target.unit, error, facts))
         done += 1
         if progress:
             progress(done, len(targets), target.ref, error)

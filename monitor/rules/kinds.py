@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from monitor.clock import days_between
+from monitor.config import CATEGORIES, PLATFORMS
 from monitor.domain import Finding, InspectionError, Observation, Severity
 
 if TYPE_CHECKING:
@@ -43,8 +44,13 @@ class _SafeDict(dict[str, Any]):
 
 
 def make_finding(ctx: RuleContext, severity: Severity, evidence: dict[str, Any], **words: Any) -> Finding:
+    """A finding whose message may use ``{name}``, ``{url}``, the observation's facts
+    (``{platform_name}``, ``{category}`` …), the evidence and the kind's own words."""
     obs = ctx.observation
-    values = _SafeDict(name=obs.target.name or obs.target.id, url=obs.target.url, **evidence, **words)
+    values = _SafeDict(obs.facts)
+    values.update(name=obs.target.name or obs.target.id, url=obs.target.url)
+    values.update(evidence)
+    values.update(words)
     message = ctx.rule.message.format_map(values) if ctx.rule.message else ctx.rule.title
     return Finding(ctx.rule.id, severity, obs.target, obs.unit, message, evidence)
 
@@ -57,16 +63,31 @@ def _check_severity(params: dict[str, Any], key: str = "severity") -> list[str]:
 
 
 class Freshness:
-    """Stale when the newest dated item is ≥ N days old; N per category/platform (``threshold_key``)."""
+    """Stale when the newest dated item is ≥ N days old; N per category/platform (``threshold_key``).
+
+    ``labels`` names each colour for the message (``{label}``: “睡眠”/“僵尸” for accounts);
+    ``evidence`` lists observation facts copied into the evidence (an account's feed URL …).
+    """
 
     keys: ClassVar[dict[str, str]] = {"thresholds": "各类别的 { yellow = 天数, red = 天数 }；default 为缺省",
-            "threshold_key": "按观测的哪个属性取阈值（category、platform）"}
+            "threshold_key": "按观测的哪个属性取阈值（category、platform）",
+            "labels": "各颜色的称呼 { yellow = …, red = … }，消息中写 {label}",
+            "evidence": "写入证据的观测属性（如 feed、undated）"}
+    #: The values a threshold table may name, per ``threshold_key``; "default" always.
+    KEY_VALUES: ClassVar[dict[str, tuple[str, ...]]] = {"category": CATEGORIES, "platform": PLATFORMS}
 
     def validate(self, params: dict[str, Any]) -> list[str]:
-        problems: list[str] = []
         table = params.get("thresholds")
         if not isinstance(table, dict) or not table:
             return ["thresholds: 缺少阈值表"]
+        return self._check_table(table, params.get("threshold_key")) + self._check_extras(params)
+
+    def _check_table(self, table: dict[str, Any], key: str | None) -> list[str]:
+        problems: list[str] = []
+        allowed = self.KEY_VALUES.get(key or "")
+        for name in table:
+            if allowed is not None and name != "default" and name not in allowed:
+                problems.append(f"thresholds.{name}: 不是 {key} 的可选值之一: default, {', '.join(allowed)}")
         for name, line in table.items():
             if not isinstance(line, dict) or set(line) - {"yellow", "red"} or "red" not in line:
                 problems.append(f"thresholds.{name}: 应为 {{ yellow = 天数, red = 天数 }}")
@@ -75,6 +96,18 @@ class Freshness:
                 problems.append(f"thresholds.{name}: 天数应为正整数")
             elif line.get("yellow", 0) >= line["red"]:
                 problems.append(f"thresholds.{name}: yellow ({line['yellow']}) 应小于 red ({line['red']})")
+        return problems
+
+    @staticmethod
+    def _check_extras(params: dict[str, Any]) -> list[str]:
+        problems: list[str] = []
+        labels = params.get("labels", {})
+        if not isinstance(labels, dict) or set(labels) - set(SEVERITIES) or \
+                not all(isinstance(v, str) for v in labels.values()):
+            problems.append("labels: 应为 { yellow = \"…\", red = \"…\" }")
+        evidence = params.get("evidence", [])
+        if not isinstance(evidence, list) or not all(isinstance(v, str) for v in evidence):
+            problems.append("evidence: 应为字符串数组（观测属性名）")
         return problems
 
     def evaluate(self, ctx: RuleContext) -> Finding | None:
@@ -97,7 +130,9 @@ class Freshness:
             return None
         evidence = {"latest": newest.date.isoformat(), "days": days, "yellow_days": yellow, "red_days": red,
                     "latest_title": newest.title, "latest_url": newest.url}
-        return make_finding(ctx, severity, evidence, limits=limits)
+        evidence |= {k: obs.facts[k] for k in ctx.rule.params.get("evidence", []) if obs.facts.get(k) is not None}
+        label = ctx.rule.params.get("labels", {}).get(severity, "")
+        return make_finding(ctx, severity, evidence, limits=limits, label=label)
 
     @staticmethod
     def line_for(params: dict[str, Any], obs: Observation) -> dict[str, int] | None:
@@ -127,6 +162,11 @@ KIND_NAMES = {"site": "网站", "column": "栏目", "account": "账号", "page":
               "policy": "政策文件"}
 
 
+def kind_name(kind: str, facts: dict[str, Any]) -> str:
+    """What people call a target: its platform for an account (微信公众号), else its kind (栏目)."""
+    return str(facts.get("platform_name") or KIND_NAMES.get(kind, kind))
+
+
 class SourceFailing:
     """A target that could not be inspected in ``rounds`` rounds in a row: the monitor is blind to it.
 
@@ -147,9 +187,10 @@ class SourceFailing:
         if streak < rule.params["rounds"]:
             return None
         target = error.target
-        values = _SafeDict(name=target.name or target.id, url=target.url, kind_name=KIND_NAMES.get(target.kind, ""),
-                           rounds=streak, error=error.error)
-        evidence = {"error": error.error, "rounds": streak, "unit": error.unit}
+        values = _SafeDict(error.facts)
+        values.update(name=target.name or target.id, url=target.url, kind_name=kind_name(target.kind, error.facts),
+                      rounds=streak, error=error.error)
+        evidence = {"error": error.error, "rounds": streak, "unit": error.unit} | error.facts
         return Finding(rule.id, rule.params["severity"], target, office_unit or error.unit,
                        rule.message.format_map(values), evidence)
 

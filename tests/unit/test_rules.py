@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config import PLATFORM_NAMES
 from monitor.domain import Item, Observation, TargetRef
 from monitor.errors import ConfigError
 from monitor.resources import rules_dir
@@ -133,3 +134,93 @@ def test_source_failing_after_two_rounds_goes_to_office(rules) -> None:
     assert finding.message == ("栏目“政务要闻”已连续2轮无法检查（HTTP 404 Not Found），"
                                "巡检程序看不到它，请核实网址或配置")
     assert finding.evidence == {"error": "HTTP 404 Not Found", "rounds": 2, "unit": "fgj"}
+
+
+# ---- accounts (account.stale: “睡眠” / “僵尸”) ----------------------------------------------
+
+
+def account(platform: str, age_days: int, **facts: object) -> Observation:
+    items = [
+        Item("置顶：账号简介", "https://weibo.com/1/pinned", TODAY - timedelta(days=age_days + 300)),
+        Item("最新一条", "https://weibo.com/1/new", TODAY - timedelta(days=age_days)),
+        Item("无日期的一条", "https://weibo.com/1/undated", None),
+    ]
+    base = {"platform": platform, "platform_name": PLATFORM_NAMES[platform],
+            "feed": "http://rsshub.example.gov.cn/weibo/user/1", "undated": 1, "ignored": 0, "format": "rss20"}
+    return Observation(TargetRef("account", "wb-fabu", "示例发布", "http://rsshub.example.gov.cn/weibo/user/1"),
+                       "xcb", items, facts=base | facts)
+
+
+@pytest.mark.parametrize("platform", ["wechat", "weibo", "douyin", "toutiao", "bilibili", "kuaishou", "other"])
+@pytest.mark.parametrize(("age", "expected"), [
+    (9, []),
+    (10, [("account.stale", "yellow")]),
+    (13, [("account.stale", "yellow")]),
+    (14, [("account.stale", "red")]),
+])
+def test_account_stale_boundaries(rules, platform: str, age: int, expected: list[tuple[str, str]]) -> None:
+    assert judged(rules, account(platform, age)) == expected
+
+
+def test_account_messages_name_platform_and_kind_of_account(rules) -> None:
+    [red] = rules.evaluate([account("wechat", 15)], TODAY)
+    assert red.message == "微信公众号“示例发布”已15天未更新（红线14天，“僵尸”账号）"
+    [yellow] = rules.evaluate([account("weibo", 11)], TODAY)
+    assert yellow.message == "微博“示例发布”已11天未更新（预警线10天，红线14天，“睡眠”账号）"
+
+
+def test_account_evidence_carries_newest_post_and_feed(rules) -> None:
+    [finding] = rules.evaluate([account("douyin", 20)], TODAY)
+    assert finding.evidence == {
+        "latest": (TODAY - timedelta(days=20)).isoformat(), "days": 20, "yellow_days": 10, "red_days": 14,
+        "latest_title": "最新一条", "latest_url": "https://weibo.com/1/new",
+        "platform": "douyin", "platform_name": "抖音", "feed": "http://rsshub.example.gov.cn/weibo/user/1",
+        "undated": 1, "ignored": 0}
+    assert finding.target.kind == "account" and finding.unit == "xcb"
+
+
+def test_account_thresholds_overridable_per_platform(tmp_path: Path) -> None:
+    shipped = (rules_dir() / "accounts.toml").read_text(encoding="utf-8")
+    custom = write(tmp_path, shipped.replace("default = { yellow = 10, red = 14 }",
+                                             "default = { yellow = 10, red = 14 }\nweibo = { yellow = 5, red = 7 }"))
+    rules = load_rules([custom])
+    assert judged(rules, account("weibo", 7)) == [("account.stale", "red")]
+    assert judged(rules, account("weibo", 5)) == [("account.stale", "yellow")]
+    assert judged(rules, account("wechat", 7)) == []
+    [finding] = rules.evaluate([account("weibo", 8)], TODAY)
+    assert finding.message == "微博“示例发布”已8天未更新（红线7天，“僵尸”账号）"
+
+
+def test_threshold_names_must_be_platforms_or_categories(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[[rule]]
+id = "account.stale"
+kind = "freshness"
+target = "account"
+threshold_key = "platform"
+labels = { green = "x" }
+evidence = "feed"
+[rule.thresholds]
+default = { yellow = 10, red = 14 }
+wechta = { yellow = 5, red = 7 }
+""")
+    with pytest.raises(ConfigError) as info:
+        load_rules([path])
+    where = "custom.toml: rule[0](account.stale)"
+    assert info.value.problems == [
+        f"{where}.thresholds.wechta: 不是 platform 的可选值之一: default, wechat, weibo, douyin, toutiao, bilibili, "
+        "kuaishou, other",
+        f'{where}.labels: 应为 {{ yellow = "…", red = "…" }}',
+        f"{where}.evidence: 应为字符串数组（观测属性名）"]
+
+
+def test_source_failing_for_an_account_names_its_platform(rules) -> None:
+    from monitor.domain import InspectionError
+
+    facts = {"platform": "weibo", "platform_name": "微博", "feed": "http://rsshub.example.gov.cn/weibo/user/1"}
+    error = InspectionError(TargetRef("account", "wb-fabu", "示例发布", facts["feed"]), "xcb",
+                            "订阅地址返回的是网页而不是订阅源：需要登录", facts)
+    [finding] = rules.evaluate_errors([error], {("account", "wb-fabu"): 2}, "xzfb")
+    assert finding.message.startswith("微博“示例发布”已连续2轮无法检查（订阅地址返回的是网页而不是订阅源：需要登录）")
+    assert finding.unit == "xzfb"
+    assert finding.evidence["platform_name"] == "微博" and finding.evidence["unit"] == "xcb"
