@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -15,13 +16,13 @@ from monitor.clock import SHANGHAI, local_date
 from monitor.config import Config, CrawlSettings
 from monitor.domain import Finding, Inspection, PageView, TargetRef
 from monitor.extract import view_page
+from monitor.extract.feeds import feed_links, is_feed, read_feed
 from monitor.fetch import Fetcher
 from monitor.inspect import Progress
+from monitor.rules.kinds import KIND_NAMES, kind_name
 from monitor.runner import run_inspection
 
 COLOURS = {"red": ("红", "red"), "yellow": ("黄", "yellow")}
-KIND_NAMES = {"site": "网站", "column": "栏目", "account": "账号", "page": "页面", "link": "链接",
-              "policy": "政策文件"}
 
 
 def register(cli: click.Group) -> None:
@@ -96,7 +97,7 @@ def render_inspection(inspection: Inspection, config: Config) -> str:
     if inspection.errors:
         lines.append(click.style("无法检查的目标（不是通过，也不是问题；请核实）:", fg="magenta", bold=True))
         for e in inspection.errors:
-            kind = KIND_NAMES.get(e.target.kind, e.target.kind)
+            kind = kind_name(e.target.kind, e.facts)
             lines.append(f"  {kind}“{e.target.name or e.target.id}” {e.target.url}")
             lines.append(f"       {e.error}")
         lines.append("")
@@ -111,6 +112,8 @@ def evidence_line(f: Finding) -> str:
         parts.append(f"最新一条 {ev['latest']}")
     if ev.get("latest_title"):
         parts.append(f"《{ev['latest_title']}》")
+    if ev.get("undated"):
+        parts.append(f"另有 {ev['undated']} 条无日期未计入")
     return "  ".join(parts)
 
 
@@ -119,11 +122,11 @@ def evidence_line(f: Finding) -> str:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（DESIGN §5 格式）")
 @pass_app
 def probe_cmd(app: App, url: str, as_json: bool) -> int:
-    """显示巡检程序在一个页面上看到的内容：类型、条目与日期、最新日期、链接数。"""
+    """显示巡检程序在一个页面或订阅源（RSS/Atom/JSON Feed）上看到的内容：类型、条目与日期、最新日期、链接数。"""
     has_config = app.config_path.exists()      # probe also works before any config is written
     settings = app.config.crawl if has_config else CrawlSettings()
     tz = app.config.monitor.tz if has_config else SHANGHAI
-    view = asyncio.run(_probe(url, settings, local_date(app.now(), tz)))
+    view = asyncio.run(_probe(url, settings, app.now(), tz))
     if as_json:
         dump_json(view.to_json())
     else:
@@ -131,10 +134,18 @@ def probe_cmd(app: App, url: str, as_json: bool) -> int:
     return 0
 
 
-async def _probe(url: str, settings: CrawlSettings, today: date) -> PageView:
+async def _probe(url: str, settings: CrawlSettings, now: datetime, tz: ZoneInfo) -> PageView:
+    """A feed is read as a feed (with what would stop it vouching for an account); anything else as a page."""
     async with Fetcher(settings) as fetcher:
-        response = await fetcher.get(url, conditional=False, accept=("html",))
-    return view_page(response.url, response.status, response.encoding, response.text, today)
+        response = await fetcher.get(url, conditional=False, accept=("html", "feed"))
+    if is_feed(response.text):
+        feed = read_feed(response.url, response.status, response.encoding, response.text, now)
+        if feed.blocker:
+            feed.view.notes.append(f"作为账号订阅源将无法检查：{feed.blocker}")
+        return feed.view
+    view = view_page(response.url, response.status, response.encoding, response.text, local_date(now, tz))
+    view.notes += [f"该页面提供订阅源: {link}" for link in feed_links(response.text, response.url)]
+    return view
 
 
 KIND_LABELS = {"list": "列表页", "article": "文章页", "feed": "订阅源", "other": "其他页面"}
