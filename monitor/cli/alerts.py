@@ -15,6 +15,7 @@ from monitor.alerts.store import Applied, apply_changes, events_of, get_alert, l
 from monitor.cli.app import App, pass_app
 from monitor.cli.check import COLOURS, dump_json, render_inspection, terminal_progress
 from monitor.errors import UsageError
+from monitor.rules.kinds import kind_name
 from monitor.store.tables import AlertEventRow, AlertRow
 
 STATUS_NAMES = {"open": "未关闭", "resolved": "已整改", "waived": "已豁免"}
@@ -105,7 +106,8 @@ def render_changes(outcome: Outcome, app: App, nothing: str = "预警没有变�
     lines = [click.style(s, fg="magenta") for s in outcome.skipped]
     if outcome.inspection is not None:
         for error in outcome.inspection.errors:
-            lines.append(click.style(f"无法检查 {error.target.name or error.target.id}: {error.error}", fg="magenta"))
+            named = f"{kind_name(error.target.kind, error.facts)}“{error.target.name or error.target.id}”"
+            lines.append(click.style(f"无法检查 {named}: {error.error}", fg="magenta"))
     shown = [a for a in outcome.applied if a.change.events]
     if not shown:
         lines.append(nothing)

@@ -137,18 +137,19 @@ class Feed:
 def is_feed(text: str) -> bool:
     """Whether a body is RSS, Atom or JSON Feed (by its root, not by a server's content type)."""
     body = text.lstrip("\ufeff \t\r\n")
-    if body.startswith("{"):
-        return _json_feed(body) is not None
-    return bool(_FEED_ROOT.match(body[:4096]))
+    return _json_feed(body) is not None or bool(_FEED_ROOT.match(body[:4096]))
 
 
 def read_feed(url: str, status: int, encoding: str | None, text: str, now: datetime) -> Feed:
     """Read a feed body; ``ExtractError`` when it is not a feed (an HTML login page …)."""
     body = text.lstrip("\ufeff \t\r\n")
-    if not is_feed(body):
-        raise _not_a_feed(body)
     data = _json_feed(body)
-    doc = _read_json(data, url) if data is not None else _read_xml(body, url)
+    if data is not None:
+        doc = _read_json(data, url)
+    elif _FEED_ROOT.match(body[:4096]):
+        doc = _read_xml(body, url)
+    else:
+        raise _not_a_feed(body)
     return _judge(doc, url, status, encoding, now)
 
 
@@ -212,6 +213,9 @@ def _struct_instant(value: Any) -> datetime | None:
 
 
 def _json_feed(body: str) -> dict[str, Any] | None:
+    """The JSON Feed object, or None when the body is not one (only objects are tried)."""
+    if not body.startswith("{"):
+        return None
     try:
         data = json.loads(body)
     except ValueError:
@@ -304,8 +308,9 @@ def _injected(entry: Entry, doc: _Doc, now: datetime) -> bool:
     """Bridge-made entries: a login/rate-limit notice or a navigation link, not a post.
 
     Text alone is not enough (an anti-fraud post may quote "请重新登录"): the entry must
-    also lack a post link of its own or be stamped at build time. A link to the account's
-    home stamped at build time is navigation whatever its title.
+    also lack a post link of its own or be dated when the bridge built the feed (at its
+    build time, or within a cache age of now). A link without a post of its own (the
+    account's home, a site root, nothing) dated then is navigation whatever its title.
     """
     worded = bool(_NOTICE.search(entry.title)) or _squeeze(entry.title) in _NAV_TITLES
     loose = not _post_link(entry.url, doc.homes)

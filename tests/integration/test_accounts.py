@@ -303,6 +303,8 @@ def test_blind_recheck_never_resolves_a_stale_account(bridge: Bridge, tmp_path: 
     assert [c["events"] for c in result["changes"]] == [["uninspected"]]
     assert "没有任何条目" in result["errors"][0]["error"]
     assert by_rule(cli.json(datetime(2026, 11, 24, 9, 1, tzinfo=TZ), "alerts"))["account.stale"]["status"] == "open"
+    code, out, _ = cli.run(datetime(2026, 11, 24, 10, 30, tzinfo=TZ), "recheck", "--all")
+    assert code == 0 and "无法检查 抖音“示例县融媒体中心”: 订阅源中没有任何条目" in out
 
 
 def test_unchanged_feed_is_reread_from_the_cache(bridge: Bridge, tmp_path: Path,
