@@ -375,8 +375,7 @@ def _not_a_feed(body: str) -> ExtractError:
         reason = next((label for rx, label in _DEAD_PAGE_REASONS if rx.search(text)), "")
         what = f"：{reason}" if reason else ""
         named = f"（网页标题“{title}”）" if title else ""
-        return ExtractError(f"订阅地址返回的是网页而不是订阅源{what}{named}；RSS 服务可能已失效、需要重新登录"
-                            "或被平台限制，请用 monitor probe 查看")
+        return ExtractError(f"订阅地址返回的是网页而不是订阅源{what}{named}，RSS 服务可能已失效或被平台限制")
     if body.startswith(("{", "[")):
         return ExtractError("订阅地址返回的是 JSON，但不是 JSON Feed")
     root = _ROOT_TAG.search(head)
