@@ -93,7 +93,7 @@ def render_inspection(inspection: Inspection, config: Config) -> str:
             lines.append(f"       {evidence_line(f)}")
         lines.append("")
     if not inspection.findings:
-        lines += ["未发现问题。", ""]
+        lines += ["已检查的目标中未发现问题。" if inspection.errors else "未发现问题。", ""]
     if inspection.errors:
         lines.append(click.style("无法检查的目标（不是通过，也不是问题；请核实）:", fg="magenta", bold=True))
         for e in inspection.errors:
