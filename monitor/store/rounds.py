@@ -82,6 +82,8 @@ def consecutive_failures(session: Session, target_kind: str, target_id: str) -> 
 
     Rounds that did not look at the target at all (a recheck of another target) neither
     count nor break the run; a round with any ok observation of it does break it.
+    ``monitor check`` runs are not rounds: an operator trying a config twice must not
+    make a target look blind for two rounds.
     """
     any_ok = func.max(case((ObservationRow.ok, 1), else_=0))
     statement = (
@@ -89,7 +91,8 @@ def consecutive_failures(session: Session, target_kind: str, target_id: str) -> 
         .join(RoundRow, RoundRow.id == ObservationRow.round_id)
         .where(ObservationRow.target_kind == target_kind,
                ObservationRow.target_id == target_id,
-               RoundRow.status == "done")
+               RoundRow.status == "done",
+               RoundRow.kind != "check")
         .group_by(ObservationRow.round_id)
         .order_by(ObservationRow.round_id.desc())
     )

@@ -68,7 +68,7 @@ COLUMN = TargetRef("column", "zwyw", "政务要闻", "http://www.example.gov.cn/
 ACCOUNT = TargetRef("account", "wx-fabu", "示例发布", "http://rss.example.gov.cn/wechat/fabu.xml")
 
 
-def _run_round(database: Database, *, column_ok: bool, status_done: bool = True) -> int:
+def _run_round(database: Database, *, column_ok: bool, status_done: bool = True, kind: str = "weekly") -> int:
     """A round that saw the account fine and the column either fine or failing."""
     inspection = Inspection(now=NOW, stats=InspectionStats(pages=3, links_checked=7, seconds=1.5))
     observations = [Observation(ACCOUNT, "xcb", [Item("a", "http://x/a", date(2026, 11, 20))])]
@@ -77,7 +77,7 @@ def _run_round(database: Database, *, column_ok: bool, status_done: bool = True)
     else:
         inspection.errors.append(InspectionError(COLUMN, "xzfb", "timeout after 20s"))
     with database.session() as session:
-        round_id = start_round(session, "weekly", NOW)
+        round_id = start_round(session, kind, NOW)  # type: ignore[arg-type]
         if status_done:
             finish_round(session, round_id, inspection, observations, NOW)
     return round_id
@@ -206,6 +206,7 @@ def test_consecutive_failures(database: Database) -> None:
         finish_round(session, other, Inspection(now=NOW), [Observation(ACCOUNT, "xcb")], NOW)
     _run_round(database, column_ok=False)
     _run_round(database, column_ok=False, status_done=False)   # still running: not counted
+    _run_round(database, column_ok=False, kind="check")        # an operator's check is not a round
     assert failures() == 2
     _run_round(database, column_ok=True)
     assert failures() == 0
