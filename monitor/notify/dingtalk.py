@@ -133,7 +133,8 @@ class DingTalk(Transport):
             stamp = int(now.timestamp() * 1000)
             params = {"timestamp": str(stamp), "sign": sign(self.settings.secret, stamp)}
         try:
-            response = self._client.post(self.settings.webhook, params=params, json=self.payload(batch))
+            url = httpx.URL(self.settings.webhook).copy_merge_params(params)    # keep the access_token
+            response = self._client.post(url, json=self.payload(batch))
         except httpx.TimeoutException:
             raise TransportError("钉钉无应答（超时）", channel_wide=True) from None
         except httpx.HTTPError as exc:

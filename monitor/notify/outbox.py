@@ -274,12 +274,14 @@ def _sent(session: Session, transport: Transport, batch: list[Message], owner: s
                              .execution_options(synchronize_session=False))
     if result.rowcount != len(batch):  # type: ignore[attr-defined]
         log.warning("outbox rows lost their lease while sending ids=%s", [m.id for m in batch])
-    detail = f"{transport.label}：{transport.describe(batch)}"
+    merged = f"（与其他{len(batch) - 1}份通知合并发送）" if len(batch) > 1 else ""
     alert_ids = sorted({a for m in batch for a in m.alert_ids})
     severities = dict(session.execute(select(AlertRow.id, AlertRow.severity).where(AlertRow.id.in_(alert_ids))).all())
-    for alert_id in alert_ids:
-        if alert_id in severities:
-            add_event(session, alert_id, now, Event("notified", detail), "notify", severities[alert_id])
+    for message in batch:
+        detail = f"{transport.label}：{transport.describe([message])}{merged}"
+        for alert_id in message.alert_ids:
+            if alert_id in severities:
+                add_event(session, alert_id, now, Event("notified", detail), "notify", severities[alert_id])
 
 
 def _failed(session: Session, transport: Transport, batch: list[Message], owner: str, error: TransportError,
