@@ -94,7 +94,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def start_smtp(security: str, certificate: tuple[Path, Path] | None) -> tuple[Controller, SmtpServer]:
     inbox = Inbox()
     port = free_port()
-    kwargs: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": security != "none"}
+    # aiosmtpd only counts STARTTLS as TLS for AUTH; on an implicit-TLS (ssl) socket it must be told.
+    kwargs: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": security == "starttls"}
     ca_file = None
     if security != "none":
         assert certificate is not None
