@@ -70,7 +70,7 @@ class UnitLine:
 class WeekPoint:
     """One week of the trend: what was opened and resolved, and what stood open at its end."""
 
-    label: str
+    label: str                         # the week's last day: 11月24日
     opened: int
     resolved: int
     red: int
@@ -209,7 +209,7 @@ def _state_at(events: list[AlertEventRow], instant: datetime) -> tuple[str, str]
 
 def _md(instant: datetime, tz: ZoneInfo) -> str:
     local = instant.astimezone(tz)
-    return f"{local.month}.{local.day}"
+    return f"{local.month}月{local.day}日"
 
 
 def _trend(alerts: list[AlertRow], events: list[AlertEventRow], now: datetime, tz: ZoneInfo) -> list[WeekPoint]:
@@ -222,7 +222,7 @@ def _trend(alerts: list[AlertRow], events: list[AlertEventRow], now: datetime, t
         begin = end - WEEK
         states = [_state_at(per_alert[a.id], end) for a in alerts]
         open_now = [s for s in states if s and s[0] == "open"]
-        label = f"{_md(begin, tz)}–{_md(end - timedelta(seconds=1), tz)}"
+        label = _md(end, tz)
         points.append(WeekPoint(label,
                                 sum(e.kind == "opened" and begin < e.at <= end for e in events),
                                 sum(e.kind == "resolved" and begin < e.at <= end for e in events),
