@@ -80,7 +80,7 @@ def part_text(message: Message) -> str:
     text = message.body
     if message.recipients:
         text += "\n\n" + " ".join(f"@{mobile}" for mobile in message.recipients)
-    return text + f"\n\n（通知编号 {message.id}）"
+    return text + (f"\n\n（通知编号 {message.id}）" if message.id else "")
 
 
 def pack(messages: list[Message], max_bytes: int = MAX_BYTES) -> list[list[Message]]:

@@ -9,20 +9,25 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from fake_dingtalk import FakeRobot
+from monitor.alerts.service import run_round
 from monitor.config import Config, load_config
 from monitor.notify.digest import build_digest
+from monitor.notify.notices import _event_ids as event_ids
+from monitor.notify.notices import notice_hook
 from monitor.notify.outbox import Draft, enqueue, flush, outbox_health, retry_failed
 from monitor.notify.render import render
+from monitor.rules import load_config_rules
 from monitor.store.db import Database
-from monitor.store.tables import OutboxRow
-from notify_kit import MONDAY_2AM, SmtpServer, notify_toml
+from monitor.store.tables import AlertEventRow, OutboxRow
+from notify_kit import MONDAY_2AM, SmtpServer, county_config, notify_toml
+from portal_kit import Portal
 
 T0 = MONDAY_2AM
 
@@ -152,3 +157,23 @@ def test_smtp_refusing_then_accepting_delivers_once(database: Database, smtp: Sm
     assert smtp.inbox.refused == 2
     assert len(smtp.inbox.received) == 1
     assert statuses(database) == ["sent"]
+
+
+def test_round_hook_queues_one_notice_per_unit_and_channel_keyed_by_its_events(
+        database: Database, portal: Portal, robot: FakeRobot, smtp: SmtpServer, tmp_path: Path) -> None:
+    portal.column("/", "首页", [date(2026, 11, 22)] * 2)
+    for n in range(3):
+        portal.column(f"/c{n:02d}/", f"栏目{n:02d}", [date(2026, 11, 1)] * 2)
+    config = load_config(county_config(tmp_path, portal.server.base_url, "sqlite:///unused.db", 3,
+                                       notify_toml(robot, smtp)))
+    hook = notice_hook(config)
+    outcome = run_round(config, load_config_rules(config), database, T0, after_apply=hook)
+    with database.session() as session:
+        rows = list(session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+        assert sorted((r.channel, r.unit_id) for r in rows) == sorted(
+            (channel, f"u{n:02d}") for channel in ("dingtalk", "email") for n in range(3))
+        events = {e for (e,) in session.execute(select(AlertEventRow.id).where(AlertEventRow.kind == "opened"))}
+        assert len(events) == 3
+        assert sorted(e for ids in event_ids(session, outcome.applied, T0).values() for e in ids) == sorted(events)
+        hook(session, outcome.applied, T0)                   # the same changes again: nothing new
+        assert len(list(session.scalars(select(OutboxRow)))) == 6
