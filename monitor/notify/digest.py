@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -120,7 +120,6 @@ class Digest:
     sites: list[SitePanel]
     accounts: Indicator
     delivery: OutboxHealth
-    notes: list[str] = field(default_factory=list)
 
     @property
     def last_week(self) -> WeekPoint | None:

@@ -83,12 +83,8 @@ class Notice:
     event_ids: list[int] = field(default_factory=list)
 
     @property
-    def reds(self) -> list[NoticeItem]:
-        return [i for i in self.items if i.severity == "red"]
-
-    @property
-    def yellows(self) -> list[NoticeItem]:
-        return [i for i in self.items if i.severity != "red"]
+    def has_red(self) -> bool:
+        return any(i.severity == "red" for i in self.items)
 
 
 def deadline_text(alert: AlertState, tz: ZoneInfo) -> str:
@@ -214,7 +210,7 @@ def drafts_for(config: Config, notice: Notice) -> list[Draft]:
     # The events reported are the key; the alerts and their statuses keep it unique even if none were found.
     events = ",".join(str(e) for e in sorted(notice.event_ids)) + "|" + ",".join(
         f"{i.alert_id}:{i.status}:{i.severity}" for i in sorted(notice.items, key=lambda i: i.alert_id))
-    priority = 0 if notice.reds else 1
+    priority = 0 if notice.has_red else 1
     unit = next((u for u in config.units if u.id == notice.unit_id), None)
     drafts = []
     if config.notify.dingtalk is not None:

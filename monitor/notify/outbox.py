@@ -395,9 +395,6 @@ def outbox_health(session: Session, now: datetime) -> OutboxHealth:
                         failures=failures)
 
 
-def backlog(session: Session, *, include_sent_since: datetime | None = None) -> list[OutboxRow]:
-    """Rows not yet delivered (and, if asked, those sent since a time), oldest first."""
-    condition = OutboxRow.status != "sent"
-    if include_sent_since is not None:
-        condition = or_(condition, OutboxRow.sent_at >= include_sent_since)
-    return list(session.scalars(select(OutboxRow).where(condition).order_by(OutboxRow.id)))
+def backlog(session: Session) -> list[OutboxRow]:
+    """Rows not yet delivered, oldest first."""
+    return list(session.scalars(select(OutboxRow).where(OutboxRow.status != "sent").order_by(OutboxRow.id)))

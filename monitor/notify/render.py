@@ -84,7 +84,7 @@ def _environments() -> dict[str, Environment]:
     markdown = Environment(autoescape=False, finalize=escape_md, **common)
     text = Environment(autoescape=False, finalize=_finalize_text, **common)
     for env in (html, markdown, text):
-        env.filters.update(md_link=md_link, href=html_href, percent=percent)
+        env.filters.update(md_link=md_link, href=html_href)
     return {"html": html, "md": markdown, "txt": text}
 
 
@@ -104,7 +104,3 @@ def cn_date(value: date | datetime, tz: ZoneInfo | None = None) -> str:
 
 def cn_weekday(value: date) -> str:
     return f"星期{WEEKDAYS[value.weekday()]}"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
