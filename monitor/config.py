@@ -126,6 +126,7 @@ class EmailSettings:
     password: str | None = None
     sender: str = ""
     digest_to: tuple[str, ...] = ()
+    ca_file: str | None = None            # a private CA for an intranet mail server; relative to the config
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ NOTIFY: dict[str, dict[str, Key]] = {
         "password": Key(str, None, "密码"),
         "sender": Key(str, REQUIRED, "发件人"),
         "digest_to": Key(list, [], "周报收件人"),
+        "ca_file": Key(str, None, "CA 证书文件（内网邮件服务器使用自建 CA 时），相对配置文件"),
     },
 }
 
@@ -389,6 +391,15 @@ def _check_url(url: Any, path: str, problems: _Problems) -> None:
         problems.add(path, f"{url!r} 不是有效的 http(s) 地址")
 
 
+def _check_webhook(url: Any, problems: _Problems) -> None:
+    """Like ``_check_url``, but the message must not repeat the URL: its query holds the robot's token."""
+    if isinstance(url, str):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.add("notify.dingtalk.webhook", "不是有效的 http(s) 地址（应形如 "
+                         "https://oapi.dingtalk.com/robot/send?access_token=…）")
+
+
 def _check_choice(value: Any, choices: tuple[str, ...], path: str, problems: _Problems) -> None:
     if isinstance(value, str) and value not in choices:
         problems.add(path, f"{value!r} 不是可选值之一: {', '.join(choices)}")
@@ -462,14 +473,14 @@ def _build_notify(notify: dict[str, dict[str, Any] | None], problems: _Problems)
     mail = notify.get("email")
     dingtalk = email = None
     if ding is not None:
-        _check_url(ding["webhook"], "notify.dingtalk.webhook", problems)
+        _check_webhook(ding["webhook"], problems)
         dingtalk = DingTalkSettings(ding["webhook"] or "", ding["secret"] or None,
                                     ding["keyword"] or None)
     if mail is not None:
         _check_choice(mail["security"], SECURITY, "notify.email.security", problems)
         email = EmailSettings(mail["host"] or "", mail["port"], mail["security"],
                               mail["username"] or None, mail["password"] or None,
-                              mail["sender"] or "", tuple(mail["digest_to"]))
+                              mail["sender"] or "", tuple(mail["digest_to"]), mail["ca_file"] or None)
     return NotifySettings(dingtalk, email)
 
 

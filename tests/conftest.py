@@ -88,3 +88,6 @@ def portal() -> Iterator[Portal]:
     """An editable portal on a loopback port: homepage plus the columns a test publishes."""
     with SiteServer() as server:
         yield Portal(server)
+
+
+from notify_kit import certificate, robot, smtp  # noqa: E402, F401  (issue 4: SMTP server, fake DingTalk robot)

@@ -14,7 +14,9 @@ from monitor.alerts.service import Outcome, Selection, deadline_policy, run_rech
 from monitor.alerts.store import Applied, apply_changes, events_of, get_alert, list_alerts, to_state
 from monitor.cli.app import App, pass_app
 from monitor.cli.check import COLOURS, dump_json, render_inspection, terminal_progress
+from monitor.cli.notify import drain, report_line
 from monitor.errors import UsageError
+from monitor.notify.notices import notice_hook
 from monitor.rules.kinds import kind_name
 from monitor.store.tables import AlertEventRow, AlertRow
 
@@ -54,15 +56,18 @@ def short(value: datetime | None, app: App) -> str:
 def round_cmd(app: App, as_json: bool) -> int:
     """立即进行一轮全面巡检：检查全部目标，更新预警，生成并发送通知。"""
     outcome = run_round(app.config, app.rules, app.database, app.now(), kind="manual",
-                        progress=None if as_json else terminal_progress())
+                        progress=None if as_json else terminal_progress(), after_apply=notice_hook(app.config))
+    report = drain(app)
     if as_json:
         assert outcome.inspection is not None
         dump_json(outcome.inspection.to_json() | {"round": outcome.round_id,
-                                                  "changes": [change_json(a, app) for a in outcome.applied]})
+                                                  "changes": [change_json(a, app) for a in outcome.applied],
+                                                  "outbox": report.to_json()})
     else:
         assert outcome.inspection is not None
         click.echo(render_inspection(outcome.inspection, app.config))
         click.echo(render_changes(outcome, app))
+        click.echo(report_line(report))
     return 0
 
 
@@ -84,13 +89,17 @@ def recheck_cmd(app: App, alert_ids: tuple[int, ...], unit: str | None, due: boo
     selection = Selection(ids=alert_ids, unit=unit, all_open=all_open, due=due)
     outcome = run_recheck(app.config, app.rules, app.database, app.now(), selection, owner=app.owner(),
                           actor="recheck" if due else operator(),
-                          progress=None if as_json else terminal_progress())
+                          progress=None if as_json else terminal_progress(),
+                          after_apply=notice_hook(app.config, how="复查"))
+    report = drain(app)
     if as_json:
         dump_json({"round": outcome.round_id, "changes": [change_json(a, app) for a in outcome.applied],
                    "skipped": outcome.skipped,
-                   "errors": [e.to_json() for e in outcome.inspection.errors] if outcome.inspection else []})
+                   "errors": [e.to_json() for e in outcome.inspection.errors] if outcome.inspection else [],
+                   "outbox": report.to_json()})
     else:
         click.echo(render_changes(outcome, app, nothing="没有需要复查的预警。"))
+        click.echo(report_line(report))
     return 0
 
 

@@ -272,3 +272,50 @@ class AlertEventRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(KIND)                # the alert's severity after the event
     round_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("rounds.id", ondelete="SET NULL"))
+
+
+# --- outbox (issue 4: notices and digests, delivered at least once, never enqueued twice) -----
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+OUTBOX_CHANNELS = ("dingtalk", "email")
+
+
+class OutboxRow(Base):
+    """One message to send, written in the transaction of the alert change that causes it.
+
+    ``idempotency_key`` (sha256 of the channel, recipient and the alert events reported) is
+    unique, so enqueueing the same events twice is a no-op. A sender claims a row with a
+    compare-and-set ``UPDATE … WHERE status`` and a lease; ``batch`` names the one DingTalk
+    message that carried it (several rows may be merged into one), which is what the
+    20-a-minute pacing counts.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "channel", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(KIND)
+    kind: Mapped[str] = mapped_column(KIND)                  # notice escalation digest
+    unit_id: Mapped[str | None] = mapped_column(ID)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)   # addresses, or mobiles to @
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)                  # e-mail text part, or DingTalk markdown
+    html: Mapped[str | None] = mapped_column(Text)
+    alert_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    priority: Mapped[int] = mapped_column(Integer, default=1)   # 0 red first
+    status: Mapped[str] = mapped_column(KIND, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    batch: Mapped[str | None] = mapped_column(String(32))
+    lease_owner: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
