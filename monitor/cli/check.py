@@ -111,6 +111,8 @@ def evidence_line(f: Finding) -> str:
         parts.append(f"最新一条 {ev['latest']}")
     if ev.get("latest_title"):
         parts.append(f"《{ev['latest_title']}》")
+    if isinstance(ev.get("interpretation"), dict):          # policy.*: where the interpretation is
+        parts.append(f"解读 {ev['interpretation']['url']}")
     return "  ".join(parts)
 
 
