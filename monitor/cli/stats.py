@@ -47,8 +47,8 @@ def render(data: dict[str, Any]) -> str:
         lines += _table(["单位", *(CATEGORY_NAMES[c] for c in CATEGORY_ORDER), "合计"],
                         [[name, *_items_row(f)] for name, f in _rows(year)])
         lines.append("")
-        lines += _table(["单位", *POLICY_HEADS], [[name, *_policy_row(f)] for name, f in _rows(year)
-                                                  if name == "合计" or f["items"]["policy"] or f["items"]["interpretation"]])
+        rows = [(n, f) for n, f in _rows(year) if n == "合计" or f["items"]["policy"] or f["items"]["interpretation"]]
+        lines += _table(["单位", *POLICY_HEADS], [[name, *_policy_row(f)] for name, f in rows])
         lines.append("")
     lines.append("说明：")
     lines += [f"  - {note}" for note in data["coverage"]["notes"]]

@@ -9,6 +9,7 @@ not, how many links that box holds, and the words right before it (its label).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml.html import HtmlElement
@@ -18,6 +19,11 @@ from monitor.extract.links import absolute, as_tree, clean_text, is_element, loo
 _LABEL_CHARS = 24      # a label is short: "相关解读：", "原文链接："
 _HEADING_CHARS = 12    # the first words of a box: "相关解读", "相关文件"
 _CELLS = frozenset({"td", "th"})
+# Navigation, menus, breadcrumbs, headers and footers: their links never relate two pages, whatever
+# words they start with ("首页 > 政策解读", a menu of two columns).
+_NAV_TAGS = frozenset({"nav", "header", "footer"})
+_NAV_CLASS = re.compile(r"(^|[\s_-])(nav\w*|menu\w*|submenu|foot\w*|bottom|header|head|top|topbar|topnav|toolbar|"
+                        r"crumbs?|breadcrumbs?|location|position|dqwz|weizhi|wzdh|daohang)($|[\s_-])", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +33,9 @@ class PageLink:
     url: str
     text: str             # anchor text and title=
     label: str            # text before it in its parent or previous cell, and its box's heading
-    boxed: bool = False   # inside navigation, a footer, a side or related-links box
+    boxed: bool = False   # inside a side or related-links box
     box_links: int = 0    # links in that box (a related block holds one or two; a side list many)
+    navigation: bool = False   # inside navigation, a breadcrumb, a header or a footer
 
 
 def page_title(html_or_tree: str | bytes | HtmlElement) -> str:
@@ -60,14 +67,23 @@ def relation_links(html_or_tree: str | bytes | HtmlElement, url: str) -> list[Pa
         label = _text_before(a)
         box = _box_of(a, boxes)
         if box is None:
-            found.append(PageLink(target, text, label))
+            found.append(PageLink(target, text, label, navigation=_in_navigation(a)))
             continue
         if box not in described:
             described[box] = (clean_text(box.text_content())[:_HEADING_CHARS],
                               sum(1 for _ in box.iter("a", "area")))
         heading, count = described[box]
-        found.append(PageLink(target, text, f"{heading} {label}".strip(), True, count))
+        found.append(PageLink(target, text, f"{heading} {label}".strip(), True, count, _in_navigation(a)))
     return found
+
+
+def _in_navigation(a: HtmlElement) -> bool:
+    for node in a.iterancestors():
+        if node.tag in ("body", "html"):
+            return False
+        if node.tag in _NAV_TAGS or _NAV_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
 
 
 def _box_of(a: HtmlElement, memo: dict[HtmlElement, HtmlElement | None]) -> HtmlElement | None:

@@ -159,8 +159,10 @@ class Scope:
         return urlsplit(url).netloc.lower() in self.hosts
 
     def relation(self, link: PageLink) -> bool:
-        """Outside any box, or in a small block whose label says 解读 / 原文 / 相关文件 …"""
+        """Not in navigation; outside any box, or in a small block whose label says 解读 / 原文 / 相关文件 …"""
         words = (*self.settings.interpretation_link_words, *self.settings.document_link_words)
+        if link.navigation:
+            return False
         return not link.boxed or (link.box_links <= RELATION_BOX_LINKS and has_word(link.label, words))
 
 

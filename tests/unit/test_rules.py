@@ -134,3 +134,50 @@ def test_source_failing_after_two_rounds_goes_to_office(rules) -> None:
     assert finding.message == ("栏目“政务要闻”已连续2轮无法检查（HTTP 404 Not Found），"
                                "巡检程序看不到它，请核实网址或配置")
     assert finding.evidence == {"error": "HTTP 404 Not Found", "rounds": 2, "unit": "fgj"}
+
+
+def policy_doc(status: str, *, lag: int | None = None, pairs: list[dict] | None = None) -> Observation:
+    first = pairs[0] if pairs else None
+    facts = {"policy": {"status": status, "candidates": 3, "lag_days": lag, "first": first,
+                        "document": {"title": "关于印发《示例县办法》的通知", "url": "http://x/d.html",
+                                     "date": "2026-11-01", "column": "zfwj", "column_name": "县政府文件"},
+                        "exempt": None, "interpretations": pairs or []}}
+    return Observation(TargetRef("policy", "http://x/d.html", "关于印发《示例县办法》的通知", "http://x/d.html"),
+                       "xzfb", facts=facts)
+
+
+def pair(missing: str | None, day: str = "2026-11-02") -> dict:
+    texts = {"back_link": "解读页面没有链接回文件", None: ""}
+    return {"title": "《示例县办法》解读", "url": "http://x/i.html", "date": day, "form": "text",
+            "missing": missing, "missing_text": texts[missing]}
+
+
+@pytest.mark.parametrize(("obs", "expected"), [
+    (policy_doc("none"), [("policy.no_interpretation", "red")]),
+    (policy_doc("both", lag=3, pairs=[pair(None)]), []),
+    (policy_doc("both", lag=4, pairs=[pair(None, "2026-11-05")]), [("policy.late_interpretation", "yellow")]),
+    (policy_doc("one_way", lag=0, pairs=[pair("back_link")]), [("policy.one_way_link", "yellow")]),
+    (policy_doc("exempt"), []),
+    (policy_doc("outside"), []),
+])
+def test_policy_rules(rules, obs: Observation, expected: list[tuple[str, str]]) -> None:
+    assert judged(rules, obs) == expected
+
+
+def test_policy_messages_name_the_document_and_the_missing_link(rules) -> None:
+    [red] = rules.evaluate([policy_doc("none")], TODAY)
+    assert red.message == "政策文件“关于印发《示例县办法》的通知”（2026-11-01发布）没有找到政策解读"
+    [late] = rules.evaluate([policy_doc("both", lag=4, pairs=[pair(None, "2026-11-05")])], TODAY)
+    assert late.message == ("政策文件“关于印发《示例县办法》的通知”2026-11-01发布，解读“《示例县办法》解读”"
+                            "2026-11-05才发布，晚了4天（应同步发布，最多相差3天）")
+    [one_way] = rules.evaluate([policy_doc("one_way", lag=1, pairs=[pair("back_link")])], TODAY)
+    assert one_way.message.endswith("未双向关联：解读页面没有链接回文件")
+    assert one_way.evidence["interpretation"]["url"] == "http://x/i.html"
+
+
+def test_late_days_must_be_a_positive_integer(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[rule]]\nid = "p.late"\nkind = "policy_late"\ntarget = "policy"\n'
+                           'severity = "yellow"\ndays = 0\n')
+    with pytest.raises(ConfigError) as info:
+        load_rules([path])
+    assert info.value.problems == ["custom.toml: rule[0](p.late).days: 应为正整数，实际为 0"]
