@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
 
 from monitor.siteserver import SiteServer
 
@@ -145,12 +147,34 @@ HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_测试
 FOOT = '<div class="foot">版权所有 © 2003-2026 测试县人民政府</div></body></html>'
 
 
-def list_page(name: str, rows: list[tuple[str, str, date]], page: int, pages: int) -> str:
-    items = "\n".join(f'<li><a href="{path}" title="{escape(title)}">{escape(title)}</a>'
-                      f'<span class="date">{day.isoformat()}</span></li>' for title, path, day in rows)
-    pager = f'<div class="page"><script>createPageHTML({pages}, {page}, "index", "html");</script></div>'
+def row(title: str, path: str, day: date) -> str:
+    return f'<li><a href="{path}" title="{escape(title)}">{escape(title)}</a><span class="date">{day}</span></li>'
+
+
+def list_page(name: str, rows: list[tuple[str, str, date]], page: int, pages: int, pager: str = "trs") -> str:
+    """A TRS list page (``createPageHTML``), or one with a plain "下一页" link (``pager="next"``)."""
+    items = "\n".join(row(*r) for r in rows)
+    if pager == "trs":
+        paging = f'<script>createPageHTML({pages}, {page}, "index", "html");</script>'
+    else:
+        paging = f'<a href="index_{page + 1}.html">下一页</a>' if page + 1 < pages else "下一页"
     return (HEAD.format(title=name, meta="") + f'<div class="main"><h2>{name}</h2><ul class="list">\n{items}\n</ul>'
-            + pager + "</div>" + FOOT)
+            + f'<div class="page">共{pages}页 {paging}</div></div>' + FOOT)
+
+
+PROXY = "/module/web/jpage/dataproxy.jsp"
+
+
+def records(rows: list[tuple[str, str, date]]) -> str:
+    return "".join(f"<record><![CDATA[{row(*r)}]]></record>\n" for r in rows)
+
+
+def hanweb_page(name: str, rows: list[tuple[str, str, date]], held: int) -> str:
+    """Hanweb jcms: the first ``held`` records in a datastore; the rest from dataproxy.jsp."""
+    store = (f'<div id="991"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="{PROXY}?page=1&amp;'
+             f'columnid=99&amp;unitid=991"></a>]]></nextgroup><recordset>{records(rows[:held])}</recordset>'
+             f"</datastore></script><script>var totalRecord = {len(rows)}, perpage = {held};</script></div>")
+    return HEAD.format(title=name, meta="") + f'<div class="main"><h2>{name}</h2>{store}</div>' + FOOT
 
 
 def article(title: str, day: date, related: str, *, side: str = "", body_extra: str = "") -> str:
@@ -166,6 +190,7 @@ class PolicyPortal:
     """The fixture portal; tests edit cases (``docs``/``interps``) and call ``publish()`` again."""
 
     server: SiteServer
+    pager: str = "trs"            # "trs", "next" (下一页 links), or "hanweb" (the interpretation column)
     docs: list[Doc] = field(default_factory=documents)
     interps: list[Interp] = field(default_factory=interpretations)
 
@@ -206,7 +231,12 @@ class PolicyPortal:
     def _columns(self) -> None:
         docs = [(d.title, "." + d.path.removeprefix("/zfwj"), d.day) for d in self.docs]
         self._paged("/zfwj/", "县政府文件", docs, 5)
-        self._paged("/zcjd/", "政策解读", [(i.title, i.path, i.day) for i in self.interps], 4)
+        interps = sorted(((i.title, i.path, i.day) for i in self.interps), key=lambda r: r[2], reverse=True)
+        if self.pager == "hanweb":
+            self.server.set("/zcjd/", hanweb_page("政策解读", interps, 4))
+            self.server.route(PROXY, lambda handler: self._proxy(handler, interps))
+        else:
+            self._paged("/zcjd/", "政策解读", interps, 4)
         news = [(t, f"/bmdt/{n}.html", d) for n, (t, d) in enumerate(NEWS)]
         self.server.set("/bmdt/", list_page("部门动态", news, 0, 1))
         for n, (title, day) in enumerate(NEWS):
@@ -216,10 +246,25 @@ class PolicyPortal:
         rows = sorted(rows, key=lambda r: r[2], reverse=True)
         chunks = [rows[k:k + size] for k in range(0, len(rows), size)]
         for n, chunk in enumerate(chunks):
-            body = list_page(name, chunk, n, len(chunks))
+            body = list_page(name, chunk, n, len(chunks), "next" if self.pager == "next" else "trs")
             self.server.set(folder + ("index.html" if n == 0 else f"index_{n}.html"), body)
             if n == 0:
                 self.server.set(folder, body)
+
+
+    @staticmethod
+    def _proxy(handler: BaseHTTPRequestHandler, rows: list[tuple[str, str, date]]) -> None:
+        """dataproxy.jsp: records ``startrecord``..``endrecord`` (1-based) as a bare datastore."""
+        query = parse_qs(urlsplit(handler.path).query)
+        first, last = int(query["startrecord"][0]), int(query["endrecord"][0])
+        body = f"<?xml version='1.0' encoding='UTF-8'?><datastore><recordset>{records(rows[first - 1:last])}" \
+               "</recordset></datastore>"
+        data = body.encode("utf-8")
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/xml; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
 
 
 def config_text(base: str, db: str, policy: str = "") -> str:

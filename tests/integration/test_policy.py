@@ -94,6 +94,22 @@ def test_check_reads_only_what_it_needs(cli: Cli, site: PolicyPortal) -> None:
     assert [p for p, n in Counter(articles).items() if n > 1] == []
 
 
+@pytest.mark.parametrize("pager", ["next", "hanweb"])
+def test_other_pagers_reach_the_same_findings(pager: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with SiteServer() as server:
+        site = PolicyPortal(server, pager=pager)
+        site.publish()
+        doc = make_cli(site, tmp_path, capsys).json(NOW, "check")
+        requested = server.paths_requested("GET")
+    assert doc["errors"] == []
+    assert by_document(site, doc["findings"]) == EXPECTED
+    if pager == "hanweb":       # i8 is in the second group of records, by record range from dataproxy.jsp
+        proxy = [p.split("&", 3)[-1] for p in requested if "dataproxy.jsp" in p]
+        assert proxy == ["startrecord=5&endrecord=8&perpage=4", "startrecord=9&endrecord=9&perpage=4"]
+    else:
+        assert "/zfwj/index_1.html" in requested and "/zfwj/index_2.html" not in requested
+
+
 def test_graphic_interpretation_is_paired_and_counted(cli: Cli, site: PolicyPortal) -> None:
     cli.json(NOW, "round")
     stats = cli.json(NOW, "stats", "--year", "2026")
