@@ -96,7 +96,7 @@ async def interpretation_entries(ctx: InspectContext, config: Config, site: Site
     if not columns:
         raise ExtractError(f"网站“{site.name}”没有配置政策解读栏目（category = \"interpretation\"），"
                            "无法判断政策文件的解读情况")
-    entries: list[Entry] = []
+    entries: dict[str, Entry] = {}
     notes: list[str] = []
     for column in columns:
         try:
@@ -107,8 +107,9 @@ async def interpretation_entries(ctx: InspectContext, config: Config, site: Site
                                "无法判断政策文件的解读情况") from exc
         if walk.stopped:
             notes.append(f"{column.name}：{walk.stopped}")
-        entries += [Entry(i.title, i.url, i.date, column.id, column.unit) for i in walk.items]
-    return entries, notes
+        for i in walk.items:
+            entries.setdefault(url_key(i.url), Entry(i.title, i.url, i.date, column.id, column.unit))
+    return list(entries.values()), notes
 
 
 async def read_cases(ctx: InspectContext, docs: list[Document], entries: list[Entry],
@@ -137,9 +138,9 @@ async def read_candidates(ctx: InspectContext, cases: Iterable[Case], scope: Sco
     return dict(zip(wanted, pages, strict=True))
 
 
-def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope,
-             start: date) -> Observation | InspectionError:
-    """The document's observation (status, interpretations, links), or why it could not be judged."""
+def settle(case: Case, scope: Scope, start: date) -> Observation | InspectionError | tuple[Page, date]:
+    """What the document's own page already decides (unreadable, undated, outside the window,
+    exempt), or its page and date when its interpretations must be looked at."""
     doc, page = case.doc, case.page
     if isinstance(page, Unreadable):
         return InspectionError(doc.ref, doc.column.unit, f"政策文件页面无法读取（{page.error}）")
@@ -149,10 +150,17 @@ def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope,
     if published < start:
         return observation(doc, page, published, "outside")
     reason = is_exempt(doc.title, doc.url, scope.settings) or is_exempt(page.title, doc.url, scope.settings)
-    if reason:
-        return observation(doc, page, published, "exempt", exempt=reason)
-    names = document_names(doc.title, page.title)
-    verdict = judge(page, names, list(case.entries), list(case.linked), pages, scope)
+    return observation(doc, page, published, "exempt", exempt=reason) if reason else (page, published)
+
+
+def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope,
+             start: date) -> Observation | InspectionError:
+    """The document's observation (status, interpretations, links), or why it could not be judged."""
+    settled = settle(case, scope, start)
+    if not isinstance(settled, tuple):
+        return settled
+    (page, published), doc = settled, case.doc
+    verdict = judge(page, document_names(doc.title, page.title), list(case.entries), list(case.linked), pages, scope)
     if isinstance(verdict, str):
         return InspectionError(doc.ref, doc.column.unit, verdict)
     return observation(doc, page, published, verdict.status, verdict=verdict, candidates=len(case.entries))
@@ -281,13 +289,13 @@ class PolicyDocumentTarget:
         budget, scope = Budget(settings.max_pages), scope_of(self.config)
         doc = Document(self.column, self.url, self.title)
         page = await read_page(ctx.fetcher, self.url, ctx.today)
-        case = plan(doc, page, [], scope)
-        if case.published is not None and case.published >= start:
+        result = settle(Case(doc, page), scope, start)
+        if isinstance(result, tuple):
+            published = result[1]
             site = self.config.site(self.column.site)
-            entries, _ = await interpretation_entries(ctx, self.config, site, case.published - EARLY, budget)
+            entries, _ = await interpretation_entries(ctx, self.config, site, published - EARLY, budget)
             case = plan(doc, page, entries, scope)
-        pages = await read_candidates(ctx, [case], scope, budget)
-        result = conclude(case, pages, scope, start)
+            result = conclude(case, await read_candidates(ctx, [case], scope, budget), scope, start)
         if isinstance(result, InspectionError):
             raise ExtractError(result.error)
         return [result]

@@ -18,7 +18,7 @@ import pytest
 from monitor.demo import expected_findings, publish
 from monitor.demo.site import demo_config_text
 from monitor.siteserver import SiteServer
-from policy_portal import EXPECTED, NOW, Interp, PolicyPortal, config_text
+from policy_portal import EXPECTED, NOW, Interp, PolicyPortal, config_text, list_page
 from portal_kit import Cli
 
 
@@ -145,6 +145,26 @@ def test_stats_match_the_fixture(cli: Cli, site: PolicyPortal) -> None:
     assert code == 0 and "2026年" in out and "50.0%" in out and "翻页回溯365天" in out
 
 
+def test_stats_before_any_round(cli: Cli) -> None:
+    assert cli.json(NOW, "stats")["years"] == []
+    code, out, _ = cli.run(NOW, "stats")
+    assert code == 0 and "还没有统计数据" in out
+    assert [y["total"]["items"]["total"] for y in cli.json(NOW, "stats", "--year", "2026")["years"]] == [0]
+
+
+def test_stats_point_out_a_first_page_that_turned_over_between_rounds(cli: Cli, site: PolicyPortal) -> None:
+    cli.json(NOW, "check")
+    fresh = [(f"部门动态：新信息{n}", f"/bmdt/new{n}.html", date(2026, 12, n + 1)) for n in range(3)]
+    site.server.set("/bmdt/", list_page("部门动态", fresh, 0, 1))
+    cli.json("2026-12-03T09:00:00+08:00", "check")
+    stats = cli.json("2026-12-03T09:00:00+08:00", "stats")
+    assert stats["coverage"]["possible_gaps"] == [
+        {"column": "bmdt", "name": "部门动态", "between": ["2026-11-26", "2026-12-03"]}]
+    note = "栏目“部门动态”在2026-11-26与2026-12-03两轮巡检之间第一页全部换新，可能漏统计。"
+    assert note in stats["coverage"]["notes"]
+    assert stats["years"][0]["total"]["items"]["news"] == 6
+
+
 def test_recheck_of_one_policy_alert_fetches_only_that_document(cli: Cli, site: PolicyPortal) -> None:
     cli.json(NOW, "round")
     alerts = {(a["rule"], a["target"]["id"]): a for a in cli.json(NOW, "alerts", "--open")}
@@ -170,6 +190,18 @@ def test_recheck_of_one_policy_alert_fetches_only_that_document(cli: Cli, site: 
     site.interp("i4").links_to.append("d4")
     site.publish()
     result = cli.json("2026-11-28T09:10:00+08:00", "recheck", str(yellow["id"]))
+    assert [c["events"] for c in result["changes"]] == [["resolved"]]
+
+
+def test_exempting_a_document_resolves_its_alert_on_recheck(cli: Cli, site: PolicyPortal) -> None:
+    cli.json(NOW, "round")
+    d2 = site.doc("d2")
+    red = next(a for a in cli.json(NOW, "alerts", "--open") if a["target"]["id"] == site.url(d2.path))
+    cli.config.write_text(cli.config.read_text(encoding="utf-8")
+                          + '\n[policy]\nexempt_url_patterns = ["*_d2.html"]\n', encoding="utf-8")
+    site.server.clear_log()
+    result = cli.json("2026-11-27T09:05:00+08:00", "recheck", str(red["id"]))
+    assert site.server.paths_requested("GET") == [d2.path]          # exempt: no interpretation is looked for
     assert [c["events"] for c in result["changes"]] == [["resolved"]]
 
 
