@@ -42,11 +42,11 @@ class Budget:
     def __init__(self, limit: int) -> None:
         self.left = limit
 
-    def take(self, count: int = 1) -> bool:
-        """Spend ``count`` pages if that many are left."""
-        if self.left < count:
+    def take(self) -> bool:
+        """Spend one page if one is left."""
+        if self.left < 1:
             return False
-        self.left -= count
+        self.left -= 1
         return True
 
     def spend(self, count: int) -> None:
@@ -61,6 +61,12 @@ class Walk:
     items: list[Item] = field(default_factory=list)
     pages: int = 0
     stopped: str | None = None
+
+    @property
+    def read_back_to(self) -> date | None:
+        """When it stopped early: the oldest date it did read (entries before it are unknown)."""
+        dates = [i.date for i in self.items if i.date]
+        return min(dates) if self.stopped and dates else None
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ async def walk_column(fetcher: Fetcher, column: Column, today: date, since: date
     page: _Next | None = _Next(column.url)
     while page is not None and page.url not in seen:
         if walk.pages >= max_pages or not budget.take():
-            walk.stopped = f"已翻到第{walk.pages}页（翻页或抓取上限），更早的信息未读取"
+            walk.stopped = f"只读到第{walk.pages}页（翻页或抓取上限），更早的信息未读取"
             break
         try:
             tree, items = await _read_list_page(fetcher, column, page, today)

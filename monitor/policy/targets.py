@@ -89,15 +89,27 @@ class Case:
         return (self.page.date if isinstance(self.page, Page) else None) or self.doc.listed
 
 
+@dataclass
+class Entries:
+    """A site's interpretation-column entries; ``unread_before``: a column stopped early, so
+    interpretations older than this date are unknown (no document before it may be called
+    uninterpreted)."""
+
+    items: list[Entry]
+    notes: list[str]
+    unread_before: date | None = None
+
+
 async def interpretation_entries(ctx: InspectContext, config: Config, site: Site, since: date,
-                                 budget: Budget) -> tuple[list[Entry], list[str]]:
-    """The site's interpretation-column entries back to ``since``, and notes on what was left out."""
+                                 budget: Budget) -> Entries:
+    """The site's interpretation-column entries back to ``since``, and what was left out."""
     columns = site_columns(config, site.id, "interpretation")
     if not columns:
         raise ExtractError(f"网站“{site.name}”没有配置政策解读栏目（category = \"interpretation\"），"
                            "无法判断政策文件的解读情况")
     entries: dict[str, Entry] = {}
     notes: list[str] = []
+    unread: list[date] = []
     for column in columns:
         try:
             walk = await walk_column(ctx.fetcher, column, ctx.today, since,
@@ -106,10 +118,11 @@ async def interpretation_entries(ctx: InspectContext, config: Config, site: Site
             raise ExtractError(f"政策解读栏目“{column.name}”无法读取（{exc.reason}），"
                                "无法判断政策文件的解读情况") from exc
         if walk.stopped:
-            notes.append(f"{column.name}：{walk.stopped}")
+            notes.append(f"政策解读栏目“{column.name}”{walk.stopped}")
+            unread.append(walk.read_back_to or date.max)
         for i in walk.items:
             entries.setdefault(url_key(i.url), Entry(i.title, i.url, i.date, column.id, column.unit))
-    return list(entries.values()), notes
+    return Entries(list(entries.values()), notes, max(unread, default=None))
 
 
 async def read_cases(ctx: InspectContext, docs: list[Document], entries: list[Entry],
@@ -153,8 +166,8 @@ def settle(case: Case, scope: Scope, start: date) -> Observation | InspectionErr
     return observation(doc, page, published, "exempt", exempt=reason) if reason else (page, published)
 
 
-def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope,
-             start: date) -> Observation | InspectionError:
+def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope, start: date,
+             unread_before: date | None = None) -> Observation | InspectionError:
     """The document's observation (status, interpretations, links), or why it could not be judged."""
     settled = settle(case, scope, start)
     if not isinstance(settled, tuple):
@@ -163,6 +176,8 @@ def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope,
     verdict = judge(page, document_names(doc.title, page.title), list(case.entries), list(case.linked), pages, scope)
     if isinstance(verdict, str):
         return InspectionError(doc.ref, doc.column.unit, verdict)
+    if verdict.status == "none" and unread_before and published - EARLY < unread_before:
+        return InspectionError(doc.ref, doc.column.unit, "政策解读栏目没有读完，无法确认这份文件没有解读")
     return observation(doc, page, published, verdict.status, verdict=verdict, candidates=len(case.entries))
 
 
@@ -229,7 +244,8 @@ class PolicyScanTarget:
         start = ctx.today - timedelta(days=settings.window_days)
         budget, scope = Budget(settings.max_pages), scope_of(self.config)
         docs, notes = await self._documents(ctx, start, budget)
-        entries, more = await interpretation_entries(ctx, self.config, self.site, start - EARLY, budget)
+        known = await interpretation_entries(ctx, self.config, self.site, start - EARLY, budget)
+        entries, notes = known.items, notes + known.notes
         window = sorted((d for d in docs if d.listed is None or d.listed >= start),
                         key=lambda d: d.listed or date.min, reverse=True)
         exempt = [d for d in window if is_exempt(d.title, d.url, settings)]
@@ -238,17 +254,18 @@ class PolicyScanTarget:
         budget.spend(len(chosen))
         cases = await read_cases(ctx, chosen, entries, scope)
         pages = await read_candidates(ctx, cases, scope, budget)
-        results = [conclude(c, pages, scope, start) for c in cases]
+        results = [conclude(c, pages, scope, start, known.unread_before) for c in cases]
         results += [observation(d, None, d.listed, "exempt", exempt=is_exempt(d.title, d.url, settings))
                     for d in exempt]
         skipped = len(todo) - len(chosen)
         if skipped:
-            ctx.errors.append(InspectionError(self.ref, self.unit, f"已达抓取上限（policy.max_pages = "
-                                              f"{settings.max_pages}），另有 {skipped} 篇政策文件本轮未检查"))
+            notes.append(f"已达抓取上限（policy.max_pages = {settings.max_pages}），"
+                         f"另有 {skipped} 篇政策文件本轮未检查")
+        ctx.errors.extend(InspectionError(self.ref, self.unit, note) for note in notes)
         ctx.errors.extend(r for r in results if isinstance(r, InspectionError))
         judged = [r for r in results if isinstance(r, Observation)]
         summary = {"documents": len(window), "checked": len(chosen), "exempt": len(exempt), "skipped": skipped,
-                   "interpretations": len(entries), "notes": notes + more}
+                   "interpretations": len(entries), "notes": notes}
         facts = {"policy_scan": summary, "listed": listed_items(docs, entries)}
         return [Observation(self.ref, self.unit, facts=facts), *judged]
 
@@ -260,7 +277,7 @@ class PolicyScanTarget:
             walk = await walk_column(ctx.fetcher, column, ctx.today, start,
                                      max_pages=self.config.policy.max_list_pages, budget=budget)
             if walk.stopped:
-                notes.append(f"{column.name}：{walk.stopped}")
+                notes.append(f"政策文件栏目“{column.name}”{walk.stopped}")
             for item in walk.items:
                 found.setdefault(url_key(item.url), Document(column, item.url, item.title, item.date))
         return list(found.values()), notes
@@ -293,9 +310,10 @@ class PolicyDocumentTarget:
         if isinstance(result, tuple):
             published = result[1]
             site = self.config.site(self.column.site)
-            entries, _ = await interpretation_entries(ctx, self.config, site, published - EARLY, budget)
-            case = plan(doc, page, entries, scope)
-            result = conclude(case, await read_candidates(ctx, [case], scope, budget), scope, start)
+            known = await interpretation_entries(ctx, self.config, site, published - EARLY, budget)
+            case = plan(doc, page, known.items, scope)
+            pages = await read_candidates(ctx, [case], scope, budget)
+            result = conclude(case, pages, scope, start, known.unread_before)
         if isinstance(result, InspectionError):
             raise ExtractError(result.error)
         return [result]

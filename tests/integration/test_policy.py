@@ -213,6 +213,18 @@ def test_unreadable_interpretation_column_is_an_error_never_a_red(cli: Cli, site
     assert "政策解读栏目“政策解读”无法读取" in errors[("policy", "portal")]
 
 
+def test_a_partly_read_interpretation_column_never_makes_a_red_it_cannot_prove(cli: Cli, site: PolicyPortal) -> None:
+    site.doc("d6").links_to.clear()              # d6's interpretation can now only be found on page 2 …
+    site.publish()
+    site.server.remove("/zcjd/index_1.html")    # … which cannot be read
+    doc = cli.json(NOW, "check")
+    errors = {e["target"]["id"]: e["error"] for e in doc["errors"]}
+    assert errors["portal"].startswith("政策解读栏目“政策解读”第2页无法读取（HTTP 404")
+    assert errors[site.url(site.doc("d6").path)] == "政策解读栏目没有读完，无法确认这份文件没有解读"
+    found = by_document(site, doc["findings"])
+    assert "d6" not in found and found["d2"] == EXPECTED["d2"]      # d2's candidates were all on page 1
+
+
 def test_unreadable_document_is_an_error_on_that_document_alone(cli: Cli, site: PolicyPortal) -> None:
     site.server.remove(site.doc("d2").path)
     doc = cli.json(NOW, "check")
