@@ -65,6 +65,30 @@ class CrawlSettings:
     max_redirects: int = 5
 
 
+EXEMPT_TITLE_KEYWORDS = ("任免", "任职", "免职", "人事", "职务", "工作分工", "批复", "表彰", "通报")
+INTERPRETATION_LINK_WORDS = ("解读", "图解", "一图读懂", "一图看懂", "H5")
+DOCUMENT_LINK_WORDS = ("原文", "相关文件", "政策文件", "文件链接")
+GRAPHIC_KEYWORDS = ("图解", "一图读懂", "一图看懂", "图说", "漫画", "长图")
+H5_KEYWORDS = ("H5",)
+VIDEO_KEYWORDS = ("视频", "动画", "动漫")
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """Policy documents and their interpretations (rules policy.*, ``monitor stats``)."""
+
+    window_days: int = 365
+    max_pages: int = 2000
+    max_list_pages: int = 50
+    exempt_url_patterns: tuple[str, ...] = ()
+    exempt_title_keywords: tuple[str, ...] = EXEMPT_TITLE_KEYWORDS
+    interpretation_link_words: tuple[str, ...] = INTERPRETATION_LINK_WORDS
+    document_link_words: tuple[str, ...] = DOCUMENT_LINK_WORDS
+    graphic_keywords: tuple[str, ...] = GRAPHIC_KEYWORDS
+    h5_keywords: tuple[str, ...] = H5_KEYWORDS
+    video_keywords: tuple[str, ...] = VIDEO_KEYWORDS
+
+
 @dataclass(frozen=True)
 class Unit:
     id: str
@@ -141,6 +165,7 @@ class Config:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
     units: tuple[Unit, ...] = ()
     sites: tuple[Site, ...] = ()
     columns: tuple[Column, ...] = ()
@@ -201,6 +226,18 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "user_agent": Key(str, "zwgk-monitor/1.0 (+contact)", "User-Agent"),
         "retries": Key(int, 2, "失败重试次数"),
         "max_redirects": Key(int, 5, "最多跟随重定向次数"),
+    },
+    "policy": {
+        "window_days": Key(int, 365, "检查最近多少天内发布的政策文件（政策文件、解读栏目按翻页回溯）"),
+        "max_pages": Key(int, 2000, "每个网站每次政策文件检查最多抓取的页面数"),
+        "max_list_pages": Key(int, 50, "每个政策文件、政策解读栏目最多翻几页"),
+        "exempt_url_patterns": Key(list, [], "无需解读的文件网址（通配符，如 */rsrm/*）"),
+        "exempt_title_keywords": Key(list, list(EXEMPT_TITLE_KEYWORDS), "标题含这些词的文件无需解读"),
+        "interpretation_link_words": Key(list, list(INTERPRETATION_LINK_WORDS), "文件页上指向解读的链接文字或标签"),
+        "document_link_words": Key(list, list(DOCUMENT_LINK_WORDS), "解读页上指向文件的链接文字或标签"),
+        "graphic_keywords": Key(list, list(GRAPHIC_KEYWORDS), "标题含这些词的解读算图解类"),
+        "h5_keywords": Key(list, list(H5_KEYWORDS), "标题含这些词的解读算 H5 类"),
+        "video_keywords": Key(list, list(VIDEO_KEYWORDS), "标题含这些词的解读算视频类"),
     },
 }
 
@@ -409,6 +446,7 @@ def _build(sections: dict[str, dict[str, Any]], tables: dict[str, list[dict[str,
            notify: dict[str, dict[str, Any] | None], base_dir: Path, source: str,
            problems: _Problems) -> Config:
     mon, sched, crawl = sections["monitor"], sections["schedule"], sections["crawl"]
+    policy = _policy(sections["policy"], problems)
     try:
         ZoneInfo(mon["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
@@ -450,6 +488,7 @@ def _build(sections: dict[str, dict[str, Any]], tables: dict[str, list[dict[str,
             office_unit=mon["office_unit"]),
         schedule=ScheduleSettings(**sched),
         crawl=CrawlSettings(**{**crawl, "timeout_s": float(crawl["timeout_s"])}),
+        policy=policy,
         units=tuple(Unit(r["id"], r["name"], tuple(r["dingtalk_mobiles"]), tuple(r["emails"]))
                     for r in tables["units"]),
         sites=tuple(Site(r["id"], r["name"], r["url"], r["unit"], tuple(r["hosts"]))
@@ -458,6 +497,21 @@ def _build(sections: dict[str, dict[str, Any]], tables: dict[str, list[dict[str,
         accounts=tuple(Account(**r) for r in tables["accounts"]),
         notify=_build_notify(notify, problems),
     )
+
+
+def _policy(values: dict[str, Any], problems: _Problems) -> PolicySettings:
+    """Counts must be positive; an empty word would match every title or link, so it is refused."""
+    for name in ("window_days", "max_pages", "max_list_pages"):
+        if values[name] < 1:
+            problems.add(f"policy.{name}", f"应为正整数，实际为 {values[name]}")
+    lists = {}
+    for name, value in values.items():
+        if isinstance(value, list):
+            for i, word in enumerate(value):
+                if not str(word).strip():
+                    problems.add(f"policy.{name}[{i}]", "不能为空字符串（空词会匹配一切）")
+            lists[name] = tuple(str(w).strip() for w in value if str(w).strip())
+    return PolicySettings(**{**values, **lists})
 
 
 def _parse_hhmm(text: str, path: str, problems: _Problems) -> time:

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from monitor.errors import ExtractError, FetchError, UsageError
 from monitor.extract import read_published, view_page
 from monitor.extract.feeds import read_feed
 from monitor.fetch import Fetcher, Response
+from monitor.policy import policy_target_for, policy_targets
 from monitor.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,13 @@ UNDATED_ITEMS_TO_OPEN = 3
 
 @dataclass(frozen=True)
 class InspectContext:
+    """What targets share in one pass. ``errors`` takes the failures of one part of a target
+    that covers many (one policy document of a site): the rest of it is still observed."""
+
     fetcher: Fetcher
     today: date
     now: datetime | None = None      # the round's instant; feeds compare entry times with it
+    errors: list[InspectionError] = field(default_factory=list)
 
     @property
     def instant(self) -> datetime:
@@ -192,24 +197,40 @@ class AccountTarget:
 
 def all_targets(config: Config) -> list[Target]:
     return [*(HomepageTarget(s) for s in config.sites), *(ColumnTarget(c) for c in config.columns),
-            *(AccountTarget(a) for a in config.accounts)]
+            *(AccountTarget(a) for a in config.accounts),
+            *policy_targets(config)]
 
 
 def target_for(config: Config, ref: TargetRef) -> Target | None:
-    """The configured target an alert is about, or None when it has left the configuration."""
+    """The configured target an alert is about, or None when it has left the configuration.
+
+    A policy document (its address as id) gets a target that re-inspects that document alone.
+    """
+    if ref.kind == "policy":
+        return policy_target_for(config, ref)
     return next((t for t in all_targets(config) if t.ref.key == ref.key), None)
 
 
 def targets_from_config(config: Config, ids: Sequence[str] = ()) -> list[Target]:
-    """All configured targets, or only those whose id is in ``ids`` (unknown ids: UsageError)."""
+    """All configured targets, or those whose id is in ``ids`` (a site id also selects the site's
+    policy check; a policy document's address selects that document); unknown ids: UsageError."""
     everything = all_targets(config)
     if not ids:
         return everything
-    by_id = {t.ref.id: t for t in everything}
-    unknown = [i for i in ids if i not in by_id]
+    chosen: list[Target] = []
+    unknown: list[str] = []
+    for ident in ids:
+        found = [t for t in everything if t.ref.id == ident]
+        document = policy_target_for(config, TargetRef("policy", ident)) if not found else None
+        if document is not None:
+            found = [document]
+        chosen += found
+        if not found:
+            unknown.append(ident)
     if unknown:
-        raise UsageError(f"未知的目标 id: {', '.join(unknown)}（可用: {', '.join(by_id)}）")
-    return [by_id[i] for i in ids]
+        known = ", ".join(dict.fromkeys(t.ref.id for t in everything))
+        raise UsageError(f"未知的目标 id: {', '.join(unknown)}（可用: {known}，或政策文件的网址）")
+    return chosen
 
 
 Progress = Callable[[int, int, TargetRef, str | None], None]
@@ -247,6 +268,7 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
             progress(done, len(targets), target.ref, error)
 
     await asyncio.gather(*(run(t) for t in targets))
+    inspection.errors += ctx.errors
     inspection.findings = rules.evaluate(observations, today)
     inspection.stats.pages = fetcher.pages_fetched
     inspection.stats.seconds = time.monotonic() - started

@@ -114,6 +114,8 @@ def evidence_line(f: Finding) -> str:
         parts.append(f"《{ev['latest_title']}》")
     if ev.get("undated"):
         parts.append(f"另有 {ev['undated']} 条无日期未计入")
+    if isinstance(ev.get("interpretation"), dict):          # policy.*: where the interpretation is
+        parts.append(f"解读 {ev['interpretation']['url']}")
     return "  ".join(parts)
 
 

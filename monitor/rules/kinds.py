@@ -195,8 +195,81 @@ class SourceFailing:
                        rule.message.format_map(values), evidence)
 
 
+def _positive_int(params: dict[str, Any], key: str) -> list[str]:
+    value = params.get(key)
+    bad = not isinstance(value, int) or isinstance(value, bool) or value < 1
+    return [f"{key}: 应为正整数，实际为 {value!r}"] if bad else []
+
+
+class _PolicyKind:
+    """Shared by the policy.* kinds: they judge document observations (``facts["policy"]``) only;
+    exempt documents and those outside the window never make a finding."""
+
+    keys: ClassVar[dict[str, str]] = {"severity": "yellow | red"}
+
+    def validate(self, params: dict[str, Any]) -> list[str]:
+        return _check_severity(params)
+
+    def evaluate(self, ctx: RuleContext) -> Finding | None:
+        facts = ctx.observation.facts.get("policy")
+        if not facts or facts["status"] in ("exempt", "outside"):
+            return None
+        return self.judge(ctx, facts)
+
+    def judge(self, ctx: RuleContext, facts: dict[str, Any]) -> Finding | None:
+        raise NotImplementedError
+
+
+class PolicyNoInterpretation(_PolicyKind):
+    """No interpretation found by any means: no link either way, no title in the interpretation columns."""
+
+    def judge(self, ctx: RuleContext, facts: dict[str, Any]) -> Finding | None:
+        if facts["status"] != "none":
+            return None
+        doc = facts["document"]
+        evidence = {"document": doc, "interpretation": None, "missing": "interpretation",
+                    "missing_text": "文件页面没有解读链接，政策解读栏目中也没有链接到它或标题相符的解读",
+                    "candidates": facts["candidates"]}
+        return make_finding(ctx, ctx.rule.params["severity"], evidence, date=doc["date"])
+
+
+class PolicyOneWay(_PolicyKind):
+    """An interpretation exists but the pages are not linked both ways (one way, or paired by title only)."""
+
+    def judge(self, ctx: RuleContext, facts: dict[str, Any]) -> Finding | None:
+        broken = [p for p in facts["interpretations"] if p["missing"]]
+        if not broken:
+            return None
+        pair = broken[0]
+        evidence = {"document": facts["document"], "interpretation": pair, "missing": pair["missing"],
+                    "missing_text": pair["missing_text"], "interpretations": facts["interpretations"]}
+        return make_finding(ctx, ctx.rule.params["severity"], evidence, date=facts["document"]["date"],
+                            interpretation_title=pair["title"], interpretation_date=pair["date"])
+
+
+class PolicyLate(_PolicyKind):
+    """The first interpretation came out more than ``days`` days after the document (同步发布)."""
+
+    keys: ClassVar[dict[str, str]] = {"severity": "yellow | red", "days": "解读晚于文件多少天以上算不同步"}
+
+    def validate(self, params: dict[str, Any]) -> list[str]:
+        return _check_severity(params) + _positive_int(params, "days")
+
+    def judge(self, ctx: RuleContext, facts: dict[str, Any]) -> Finding | None:
+        lag, days = facts["lag_days"], ctx.rule.params["days"]
+        if lag is None or lag <= days:
+            return None
+        first = facts["first"]
+        evidence = {"document": facts["document"], "interpretation": first, "lag_days": lag, "days": days}
+        return make_finding(ctx, ctx.rule.params["severity"], evidence, date=facts["document"]["date"],
+                            interpretation_title=first["title"], interpretation_date=first["date"], lag=lag)
+
+
 KINDS: dict[str, RuleKind] = {
     "freshness": Freshness(),
     "blank": Blank(),
     "source_failing": SourceFailing(),
+    "policy_no_interpretation": PolicyNoInterpretation(),
+    "policy_one_way_link": PolicyOneWay(),
+    "policy_late": PolicyLate(),
 }

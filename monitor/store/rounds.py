@@ -1,9 +1,10 @@
 """The record of inspection rounds: start, finish with what was seen, and recover after a crash.
 
 A round is ``running`` from ``start_round`` until ``finish_round`` stores its
-observations (one row per inspected target, ``ok=False`` for each error) and findings
-in one go. A daemon killed mid-round leaves it ``running``; ``abandon_stale_rounds``
-marks such rounds ``abandoned`` at the next start, so no half-round is ever read as done.
+observations (one row per inspected target, ``ok=False`` for each error), its findings
+and the published items they show (``items``, for ``monitor stats``) in one go. A daemon
+killed mid-round leaves it ``running``; ``abandon_stale_rounds`` marks such rounds
+``abandoned`` at the next start, so no half-round is ever read as done.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Finding, Inspection, InspectionError, Observation
+from monitor.store.items import record_items
 from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def finish_round(
         session.execute(insert(ObservationRow), rows)
     if inspection.findings:
         session.execute(insert(FindingRow), [_finding(round_id, f) for f in inspection.findings])
+    record_items(session, observations, now)
     row.status = "done"
     row.finished_at = now
     row.pages = inspection.stats.pages

@@ -319,3 +319,35 @@ class OutboxRow(Base):
     batch: Mapped[str | None] = mapped_column(String(32))
     lease_owner: Mapped[str | None] = mapped_column(Text)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- published items (monitor stats) ----------------------------------------------------
+
+LINK_STATUSES = ("both", "one_way", "none", "exempt", "outside")
+
+
+class ItemRow(Base):
+    """One published item (a column entry, a policy document, an interpretation), kept across rounds.
+
+    Upserted from every round's observations, keyed by sha256(url); counted by its own
+    ``published`` date, so an item seen in many rounds counts once, in the year it came out.
+    ``link_status`` is set for policy documents once judged (an interpretation's form — 图解,
+    H5, 视频 — is read from its title when counting, so keyword changes apply to the past).
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(f"link_status IS NULL OR {_in('link_status', LINK_STATUSES)}", name="link_status"),
+        Index(None, "published"),
+    )
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[date | None] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(32))
+    column_id: Mapped[str | None] = mapped_column(ID)          # None: only linked from a policy document
+    unit_id: Mapped[str] = mapped_column(ID)
+    link_status: Mapped[str | None] = mapped_column(String(16))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -146,3 +146,20 @@ def test_parse_config_reports_everything_in_report_form() -> None:
     assert "monitor.timezone: 'Mars/Base' 不是有效的时区" in report
     assert "monitor.recheck_time: '25:00' 不是有效的时刻" in report
     assert report.splitlines()[0] == "配置有 2 处错误:"
+
+
+def test_policy_section_defaults_and_overrides(tmp_path: Path) -> None:
+    config = load_text(tmp_path, MINIMAL)
+    assert (config.policy.window_days, config.policy.max_pages) == (365, 2000)
+    assert "任免" in config.policy.exempt_title_keywords and "一图读懂" in config.policy.graphic_keywords
+    config = load_text(tmp_path, MINIMAL + '\n[policy]\nwindow_days = 180\nexempt_url_patterns = ["*/rsrm/*"]\n')
+    assert (config.policy.window_days, config.policy.exempt_url_patterns) == (180, ("*/rsrm/*",))
+
+
+def test_policy_section_problems_name_their_key_paths(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, MINIMAL + '\n[policy]\nwindow_days = 0\nmax_pages = "many"\n'
+                           'exempt_title_keywords = ["任免", " "]\nvideo_words = ["视频"]\n')
+    assert "policy.window_days: 应为正整数，实际为 0" in problems
+    assert any(p.startswith("policy.max_pages: 应为整数") for p in problems)
+    assert "policy.exempt_title_keywords[1]: 不能为空字符串（空词会匹配一切）" in problems
+    assert any(p.startswith("policy.video_words: 未知的配置项") and "video_keywords" in p for p in problems)

@@ -90,7 +90,8 @@ def test_unknown_kind_lists_known_kinds(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_rules([path])
     assert info.value.problems == [
-        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: blank, freshness, source_failing）"]
+        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: blank, freshness, policy_late, "
+        "policy_no_interpretation, policy_one_way_link, source_failing）"]
 
 
 def test_unknown_key_and_bad_thresholds_reported_together(tmp_path: Path) -> None:
@@ -224,3 +225,50 @@ def test_source_failing_for_an_account_names_its_platform(rules) -> None:
     assert finding.message.startswith("微博“示例发布”已连续2轮无法检查（订阅地址返回的是网页而不是订阅源：需要登录）")
     assert finding.unit == "xzfb"
     assert finding.evidence["platform_name"] == "微博" and finding.evidence["unit"] == "xcb"
+
+
+def policy_doc(status: str, *, lag: int | None = None, pairs: list[dict] | None = None) -> Observation:
+    first = pairs[0] if pairs else None
+    facts = {"policy": {"status": status, "candidates": 3, "lag_days": lag, "first": first,
+                        "document": {"title": "关于印发《示例县办法》的通知", "url": "http://x/d.html",
+                                     "date": "2026-11-01", "column": "zfwj", "column_name": "县政府文件"},
+                        "exempt": None, "interpretations": pairs or []}}
+    return Observation(TargetRef("policy", "http://x/d.html", "关于印发《示例县办法》的通知", "http://x/d.html"),
+                       "xzfb", facts=facts)
+
+
+def pair(missing: str | None, day: str = "2026-11-02") -> dict:
+    texts = {"back_link": "解读页面没有链接回文件", None: ""}
+    return {"title": "《示例县办法》解读", "url": "http://x/i.html", "date": day, "form": "text",
+            "missing": missing, "missing_text": texts[missing]}
+
+
+@pytest.mark.parametrize(("obs", "expected"), [
+    (policy_doc("none"), [("policy.no_interpretation", "red")]),
+    (policy_doc("both", lag=3, pairs=[pair(None)]), []),
+    (policy_doc("both", lag=4, pairs=[pair(None, "2026-11-05")]), [("policy.late_interpretation", "yellow")]),
+    (policy_doc("one_way", lag=0, pairs=[pair("back_link")]), [("policy.one_way_link", "yellow")]),
+    (policy_doc("exempt"), []),
+    (policy_doc("outside"), []),
+])
+def test_policy_rules(rules, obs: Observation, expected: list[tuple[str, str]]) -> None:
+    assert judged(rules, obs) == expected
+
+
+def test_policy_messages_name_the_document_and_the_missing_link(rules) -> None:
+    [red] = rules.evaluate([policy_doc("none")], TODAY)
+    assert red.message == "政策文件“关于印发《示例县办法》的通知”（2026-11-01发布）没有找到政策解读"
+    [late] = rules.evaluate([policy_doc("both", lag=4, pairs=[pair(None, "2026-11-05")])], TODAY)
+    assert late.message == ("政策文件“关于印发《示例县办法》的通知”2026-11-01发布，解读“《示例县办法》解读”"
+                            "2026-11-05才发布，晚了4天（应同步发布，最多相差3天）")
+    [one_way] = rules.evaluate([policy_doc("one_way", lag=1, pairs=[pair("back_link")])], TODAY)
+    assert one_way.message.endswith("未双向关联：解读页面没有链接回文件")
+    assert one_way.evidence["interpretation"]["url"] == "http://x/i.html"
+
+
+def test_late_days_must_be_a_positive_integer(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[rule]]\nid = "p.late"\nkind = "policy_late"\ntarget = "policy"\n'
+                           'severity = "yellow"\ndays = 0\n')
+    with pytest.raises(ConfigError) as info:
+        load_rules([path])
+    assert info.value.problems == ["custom.toml: rule[0](p.late).days: 应为正整数，实际为 0"]

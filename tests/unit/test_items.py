@@ -1,0 +1,95 @@
+"""Published items kept across rounds (``items``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from monitor.config import Column, Config, Site, Unit
+from monitor.domain import Inspection, Item, Observation, TargetRef
+from monitor.store import Database, finish_round, start_round, sync_config
+from monitor.store.items import _insert_new, _values, item_records, record_items
+from monitor.store.tables import ItemRow
+
+SHANGHAI = timezone(timedelta(hours=8))
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
+BASE = "http://www.example.gov.cn"
+
+
+def config(tmp_path: Path) -> Config:
+    columns = (Column("zfwj", "portal", "县政府文件", f"{BASE}/zfwj/", "policy", "xzfb"),
+               Column("zcjd", "portal", "政策解读", f"{BASE}/zcjd/", "interpretation", "fzb"),
+               Column("jggk", "portal", "机构概况", f"{BASE}/jggk/", "static", "xzfb"))
+    return Config(base_dir=tmp_path, units=(Unit("xzfb", "县政府办"), Unit("fzb", "县司法局")),
+                  sites=(Site("portal", "示例县人民政府", f"{BASE}/", "xzfb"),), columns=columns)
+
+
+def listed(url: str, title: str, day: str, column: str, unit: str, category: str) -> dict[str, str]:
+    return {"url": url, "title": title, "date": day, "column": column, "unit": unit, "category": category}
+
+
+def observations(status: str) -> list[Observation]:
+    static = Observation(TargetRef("column", "jggk"), "xzfb", [Item("领导信息", f"{BASE}/jggk/ldxx.html")],
+                         facts={"category": "static"})
+    column = Observation(TargetRef("column", "zfwj"), "xzfb",
+                         [Item("关于印发《办法》的通知…", f"{BASE}/zfwj/t1.html", date(2026, 11, 20))],
+                         facts={"category": "policy"})
+    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [
+        listed(f"{BASE}/zfwj/t1.html", "关于印发《办法》的通知", "2026-11-20", "zfwj", "xzfb", "policy"),
+        listed(f"{BASE}/zcjd/t2.html", "一图读懂《办法》", "2026-11-21", "zcjd", "fzb", "interpretation")]})
+    pair = {"url": f"{BASE}/zcjd/t2.html", "title": "一图读懂《办法》", "date": "2026-11-21", "form": "graphic"}
+    elsewhere = {"url": "http://city.gov.cn/jd/3.html", "title": "市里的解读", "date": None, "form": "text"}
+    doc = Observation(TargetRef("policy", f"{BASE}/zfwj/t1.html"), "xzfb", facts={"policy": {
+        "status": status, "document": {"title": "关于印发《办法》的通知", "url": f"{BASE}/zfwj/t1.html",
+                                       "date": "2026-11-19", "column": "zfwj"},
+        "interpretations": [pair, elsewhere]}})
+    return [static, column, doc, scan]
+
+
+def test_static_columns_are_not_published_items() -> None:
+    assert [r.url.rsplit("/", 1)[-1] for r in item_records(observations("both"))] == [
+        "t1.html", "t1.html", "t2.html", "3.html", "t1.html", "t2.html"]
+
+
+def rows(database: Database) -> dict[str, ItemRow]:
+    with database.session() as session:
+        return {r.url.rsplit("/", 1)[-1]: r for r in session.scalars(select(ItemRow))}
+
+
+def test_rounds_upsert_items_once_each(database: Database, tmp_path: Path) -> None:
+    with database.session() as session:
+        sync_config(session, config(tmp_path))
+        round_id = start_round(session, "weekly", NOW)
+        finish_round(session, round_id, Inspection(NOW), observations("one_way"), NOW)
+    first = rows(database)
+    assert set(first) == {"t1.html", "t2.html", "3.html"}
+    doc, interp, away = first["t1.html"], first["t2.html"], first["3.html"]
+    assert (doc.category, doc.unit_id, doc.link_status) == ("policy", "xzfb", "one_way")
+    assert doc.title == "关于印发《办法》的通知"            # the full title, not the list's cut one
+    assert doc.published == date(2026, 11, 20)            # the listing came last in this round
+    assert (interp.column_id, interp.unit_id, interp.category) == ("zcjd", "fzb", "interpretation")
+    assert (away.column_id, away.unit_id, away.published) == (None, "xzfb", None)
+
+    later = NOW + timedelta(days=7)
+    with database.session() as session:
+        round_id = start_round(session, "weekly", later)
+        finish_round(session, round_id, Inspection(later), observations("both")[:3], later)
+    second = rows(database)
+    assert len(second) == 3
+    doc = second["t1.html"]
+    assert (doc.link_status, doc.published) == ("both", date(2026, 11, 19))
+    assert doc.first_seen == NOW and doc.last_seen == later
+    assert (second["t2.html"].column_id, second["t2.html"].unit_id) == ("zcjd", "fzb")   # a link never unlists it
+
+
+def test_an_insert_racing_another_process_is_skipped(database: Database, tmp_path: Path) -> None:
+    [record] = list(item_records(observations("both")[1:2]))
+    with database.session() as session:
+        sync_config(session, config(tmp_path))
+        session.execute(_insert_new(session), [_values(record, NOW)])
+        session.execute(_insert_new(session), [_values(record, NOW + timedelta(hours=1))])
+    assert rows(database)["t1.html"].first_seen == NOW
+    with database.session() as session:
+        assert record_items(session, [], NOW) == 0
