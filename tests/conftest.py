@@ -9,12 +9,13 @@ unreachable those tests are skipped with the reason shown (``-ra``); set
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -32,6 +33,19 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'monitor.db'}"
 
 
+def _create_database(admin: Engine, name: str) -> None:
+    """CREATE DATABASE copies template1 and fails while another session (a parallel test run) uses it."""
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            return
+        except SQLAlchemyError as exc:
+            if "being accessed by other users" not in str(exc) or attempt == 19:
+                raise
+            time.sleep(0.1)
+
+
 @pytest.fixture
 def postgresql_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped after the test."""
@@ -39,8 +53,7 @@ def postgresql_url() -> Iterator[str]:
                           connect_args={"connect_timeout": 5})
     name = f"monitor_test_{uuid.uuid4().hex[:12]}"
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _create_database(admin, name)
     except SQLAlchemyError as exc:
         admin.dispose()
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -1,9 +1,9 @@
 """A fake DingTalk custom robot on a loopback port, as strict as the real one.
 
 It checks the access_token, the ``timestamp`` + ``sign`` pair (HMAC-SHA256, fresh within
-an hour of *its* clock), the keyword, the 20,000-byte limit and 20 messages a minute
-(sliding window on its clock, ``errcode`` 130101 beyond it). Its clock is ``robot.now``,
-set by the test: no test waits for a minute to pass. It can be told to fail the next K
+an hour of real time, as DingTalk's servers do), the keyword, the 20,000-byte limit and 20
+messages a minute (sliding window on its clock, ``errcode`` 130101 beyond it). That clock
+is ``robot.now``, set by the test: no test waits for a minute to pass. It can be told to fail the next K
 requests (HTTP status or errcode) or to stall (read the request, never answer), and it
 records what it accepted.
 """
@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ class FakeRobot:
     secret: str | None = None
     keyword: str | None = None
     per_minute: int = 20
+    skew_s: float = 0.0                 # how far DingTalk's real clock is ahead of ours (timestamp check)
     delivered: list[dict[str, Any]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)           # every errcode given (or -HTTP status)
     stalled: threading.Event = field(default_factory=threading.Event)
@@ -130,7 +132,8 @@ class FakeRobot:
     def _check_sign(self, query: dict[str, str]) -> str | None:
         assert self.secret is not None
         stamp = query.get("timestamp", "")
-        if not stamp.isdigit() or abs(int(stamp) - self.now.timestamp() * 1000) > 3_600_000:
+        wall_ms = (time.time() + self.skew_s) * 1000           # real time, as DingTalk's servers
+        if not stamp.isdigit() or abs(int(stamp) - wall_ms) > 3_600_000:
             return "invalid timestamp"
         digest = hmac.new(self.secret.encode(), f"{stamp}\n{self.secret}".encode(), hashlib.sha256).digest()
         if query.get("sign") != base64.b64encode(digest).decode():

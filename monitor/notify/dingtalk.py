@@ -20,6 +20,8 @@ import base64
 import hashlib
 import hmac
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -103,8 +105,10 @@ class DingTalk(Transport):
     label: ClassVar[str] = "钉钉"
     per_minute: ClassVar[int | None] = PER_MINUTE
 
-    def __init__(self, settings: DingTalkSettings, *, timeout_s: float = TIMEOUT_S) -> None:
+    def __init__(self, settings: DingTalkSettings, *, timeout_s: float = TIMEOUT_S,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self._wall_clock = wall_clock      # the signature must be fresh in real time, even under --now
         self._client = httpx.Client(timeout=timeout_s)
         _install_redaction()
 
@@ -130,7 +134,7 @@ class DingTalk(Transport):
     def send(self, batch: list[Message], now: datetime) -> None:
         params: dict[str, str] = {}
         if self.settings.secret:
-            stamp = int(now.timestamp() * 1000)
+            stamp = int(self._wall_clock() * 1000)
             params = {"timestamp": str(stamp), "sign": sign(self.settings.secret, stamp)}
         try:
             url = httpx.URL(self.settings.webhook).copy_merge_params(params)    # keep the access_token

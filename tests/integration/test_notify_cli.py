@@ -41,7 +41,7 @@ def test_notify_test_reaches_both_channels(county: Cli, robot: FakeRobot, smtp: 
 
 
 def test_notify_test_reports_a_stale_clock(county: Cli, robot: FakeRobot) -> None:
-    robot.now = MONDAY_2AM + timedelta(hours=2)                # our clock is two hours behind the robot's
+    robot.skew_s = 2 * 3600                # our server's clock is two hours behind DingTalk's
     code, _, err = county.run(MONDAY_2AM, "notify-test", "--channel", "dingtalk")
     assert code == 1 and "时间戳无效" in err
     assert robot.delivered == []
