@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from monitor.config import Config
+from monitor.config import PLATFORM_NAMES, Config
 from monitor.notify.notices import issuer_name
 from monitor.notify.outbox import Draft, OutboxHealth, outbox_health
 from monitor.notify.render import cn_date, render
@@ -101,6 +102,39 @@ class SitePanel:
         return next(s for s in order if any(i.status == s for i in self.indicators)) if self.indicators else "ok"
 
 
+@dataclass(frozen=True)
+class PlatformLine:
+    """One platform's accounts: how many, how many 睡眠 (yellow), 僵尸 (red), and unreadable."""
+
+    name: str
+    accounts: int
+    sleeping: int
+    zombie: int
+    blind: int
+
+
+@dataclass(frozen=True)
+class MediaSection:
+    """政务新媒体: accounts by platform against the two-week single-veto line."""
+
+    platforms: list[PlatformLine]
+    stale: list[AlertLine]             # zombie (red) first, then sleeping (yellow)
+    blind: list[AlertLine]             # source.failing on accounts: not counted as updated
+    line: str = "国办秘函〔2019〕19号：政务新媒体检查时间点前2周内无更新即单项否决"
+
+    @property
+    def accounts(self) -> int:
+        return sum(p.accounts for p in self.platforms)
+
+    @property
+    def sleeping(self) -> int:
+        return sum(p.sleeping for p in self.platforms)
+
+    @property
+    def zombie(self) -> int:
+        return sum(p.zombie for p in self.platforms)
+
+
 @dataclass
 class Digest:
     now: datetime
@@ -119,6 +153,7 @@ class Digest:
     trend: list[WeekPoint]
     sites: list[SitePanel]
     accounts: Indicator
+    media: MediaSection
     delivery: OutboxHealth
 
     @property
@@ -161,7 +196,7 @@ def build_digest(session: Session, config: Config, now: datetime) -> Digest:
         units=_units(config, live, new, resolved),
         trend=_trend(alerts, events, now, tz),
         sites=[_site_panel(session, config, site.id, live, today) for site in config.sites],
-        accounts=_accounts(live), delivery=outbox_health(session, now))
+        accounts=_accounts(live), media=_media(config, live, line), delivery=outbox_health(session, now))
 
 
 def _alerts(session: Session, since: datetime) -> list[AlertRow]:
@@ -279,6 +314,21 @@ def _accounts(live: list[AlertRow]) -> Indicator:
     names = "、".join(a.target_name or a.target_id for a in stale[:5]) + ("等" if len(stale) > 5 else "")
     return Indicator("政务新媒体2周未更新", f"{len(stale)}个", "任一账号2周未更新即单项否决",
                      "over" if stale else "ok", names)
+
+
+def _media(config: Config, live: list[AlertRow], line: Callable[[AlertRow], AlertLine]) -> MediaSection:
+    platform_of = {a.id: a.platform for a in config.accounts}
+    mine = [a for a in live if a.target_kind == "account" and a.target_id in platform_of]
+    stale = sorted((a for a in mine if a.rule == "account.stale"), key=lambda a: (a.severity != "red", a.id))
+    blind = [a for a in mine if a.rule == "source.failing"]
+    platforms = []
+    for platform, name in PLATFORM_NAMES.items():
+        ids = {i for i, p in platform_of.items() if p == platform}
+        if ids:
+            platforms.append(PlatformLine(
+                name, len(ids), sum(a.target_id in ids and a.severity == "yellow" for a in stale),
+                sum(a.target_id in ids and a.severity == "red" for a in stale), sum(a.target_id in ids for a in blind)))
+    return MediaSection(platforms, [line(a) for a in stale], [line(a) for a in blind])
 
 
 def digest_drafts(config: Config, digest: Digest) -> list[Draft]:

@@ -342,3 +342,33 @@ def test_page_account_with_selectors_and_undated_posts(tmp_path: Path, capsys: p
     assert finding["message"] == "微信公众号“示例发布”已13天未更新（预警线10天，红线14天，“睡眠”账号）"
     assert finding["evidence"]["page"] == server.url("/wx/") and "feed" not in finding["evidence"]
     assert blank["findings"] == [] and len(blank["errors"]) == 1
+
+
+def test_digest_new_media_section(saved_feeds: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.config import load_config
+    from monitor.notify.digest import build_digest
+    from monitor.store.db import Database
+
+    config_path = tour_config(tmp_path, saved_feeds)
+    cli = Cli(config_path, capsys)
+    cli.run(NOW - timedelta(days=7), "round")
+    cli.run(NOW, "round")
+    config = load_config(config_path)
+    database = Database.open(config.monitor.database, config.base_dir)
+    try:
+        with database.session() as session:
+            media = build_digest(session, config, NOW).media
+    finally:
+        database.close()
+    assert (media.accounts, media.zombie, media.sleeping) == (6, 2, 1)
+    assert [(p.name, p.accounts, p.zombie, p.sleeping, p.blind) for p in media.platforms] == [
+        ("微信公众号", 1, 1, 0, 0), ("微博", 2, 0, 0, 1), ("抖音", 1, 0, 1, 0), ("今日头条", 1, 0, 0, 0),
+        ("哔哩哔哩", 1, 1, 0, 0)]
+    assert [r.severity for r in media.stale] == ["red", "red", "yellow"]
+    assert [r.target for r in media.blind] == ["示例县公安"]
+
+    preview = tmp_path / "digest.html"
+    assert cli.run(NOW, "digest", "--preview", str(preview))[0] == 0
+    page = preview.read_text(encoding="utf-8")
+    assert "政务新媒体" in page and "检查时间点前2周内无更新即单项否决" in page
+    assert "微信公众号“示例发布”已15天未更新（红线14天，“僵尸”账号）" in page
