@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
 
+from monitor.demo.feeds import DEMO_ACCOUNTS, build_feeds
+
 if TYPE_CHECKING:
     from monitor.siteserver import SiteServer
 
@@ -104,11 +106,13 @@ _EXPECTED = [
     ("zfwj", "column.stale", "yellow"),
     ("rsxx", "column.stale", "red"),
     ("ghjh", "column.blank", "red"),
+    ("wb-fabu", "account.stale", "yellow"),
+    ("dy-rlzy", "account.stale", "red"),
 ]
 
 
 def expected_findings() -> list[tuple[str, str, str]]:
-    """(column id, rule, severity) a correct round over the demo portal reports, and nothing else."""
+    """(column or account id, rule, severity) a correct round over the demo reports, and nothing else."""
     return list(_EXPECTED)
 
 
@@ -324,7 +328,7 @@ def _env() -> jinja2.Environment:
 
 def build_site(today: date) -> dict[str, tuple[bytes, str]]:
     """Every page of the demo portal for ``today``: path → (body, content type). Deterministic."""
-    return _Builder(today).build()
+    return _Builder(today).build() | build_feeds(today)
 
 
 def publish(server: SiteServer, today: date) -> SiteServer:
@@ -798,4 +802,7 @@ def demo_config_text(base_url: str, database_url: str) -> str:
     for col in DEMO_COLUMNS:
         out += ["", "[[columns]]", f"id = {_q(col.id)}", f"site = {_q(SITE_ID)}", f"name = {_q(col.name)}",
                 f"url = {_q(base + col.path)}", f"category = {_q(col.category)}", f"unit = {_q(col.unit)}"]
+    for acc in DEMO_ACCOUNTS:
+        out += ["", "[[accounts]]", f"id = {_q(acc.id)}", f"platform = {_q(acc.platform)}", f"name = {_q(acc.name)}",
+                f"unit = {_q(acc.unit)}", f"feed = {_q(base + acc.path)}"]
     return "\n".join(out) + "\n"

@@ -6,11 +6,14 @@ so these tests pin the demo's design independently of the code that inspects it.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import urllib.request
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,6 +27,7 @@ from monitor.demo import (
     expected_findings,
     publish,
 )
+from monitor.demo.feeds import DEMO_ACCOUNTS
 from monitor.siteserver import SiteServer
 
 TODAYS = [date(2026, 11, 26), date(2027, 1, 5)]     # the second crosses a year boundary for [MM-DD]
@@ -131,10 +135,26 @@ def test_designed_states_give_exactly_the_expected_findings(site) -> None:
             produced.append((col.id, "column.stale", "red"))
         elif age >= yellow:
             produced.append((col.id, "column.stale", "yellow"))
+    for account in DEMO_ACCOUNTS:
+        age = (today - newest_post(*pages[account.path])).days
+        if age >= 14:
+            produced.append((account.id, "account.stale", "red"))
+        elif age >= 10:
+            produced.append((account.id, "account.stale", "yellow"))
     assert sorted(produced) == sorted(expected_findings())
     assert sorted(expected_findings()) == sorted([
         ("bmdt", "column.stale", "yellow"), ("xzdt", "column.stale", "red"), ("zfwj", "column.stale", "yellow"),
-        ("rsxx", "column.stale", "red"), ("ghjh", "column.blank", "red")])
+        ("rsxx", "column.stale", "red"), ("ghjh", "column.blank", "red"),
+        ("wb-fabu", "account.stale", "yellow"), ("dy-rlzy", "account.stale", "red")])
+
+
+def newest_post(body: bytes, content_type: str) -> date:
+    """The newest post's Beijing date, read with the standard library (not the product's reader)."""
+    if "json" in content_type:
+        stamps = [datetime.fromisoformat(i["date_published"]) for i in json.loads(body)["items"]]
+    else:
+        stamps = [parsedate_to_datetime(m) for m in re.findall(r"<pubDate>(.*?)</pubDate>", body.decode())]
+    return max(stamps).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 def test_blank_and_static_columns(site) -> None:
@@ -270,7 +290,8 @@ def test_config_text_parses_and_matches_the_columns() -> None:
     base = "http://127.0.0.1:18080"
     text = demo_config_text(base + "/", "sqlite:////tmp/demo \"x\"/monitor.db")
     cfg = tomllib.loads(text)
-    assert set(cfg) <= {"monitor", "schedule", "crawl", "units", "sites", "columns"}
+    assert set(cfg) <= {"monitor", "schedule", "crawl", "units", "sites", "columns", "accounts"}
+    assert [(a["id"], a["feed"]) for a in cfg["accounts"]] == [(a.id, base + a.path) for a in DEMO_ACCOUNTS]
     assert cfg["monitor"]["timezone"] == "Asia/Shanghai"
     assert cfg["monitor"]["database"] == "sqlite:////tmp/demo \"x\"/monitor.db"
     assert re.fullmatch(r"\d{2}:\d{2}", cfg["monitor"]["recheck_time"])
