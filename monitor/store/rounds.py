@@ -77,6 +77,16 @@ def abandon_stale_rounds(
     return count
 
 
+def abandon_round(session: Session, round_id: int, now: datetime) -> bool:
+    """Mark one round abandoned if it is still running (it stopped early, on purpose or not)."""
+    result = session.execute(
+        update(RoundRow).where(RoundRow.id == round_id, RoundRow.status == "running")
+        .values(status="abandoned", finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def consecutive_failures(session: Session, target_kind: str, target_id: str) -> int:
     """How many of the latest done rounds that looked at this target, in a row, could not inspect it.
 
