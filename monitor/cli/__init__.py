@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import click
 
-from monitor.cli import admin, alerts, check, demo
+from monitor.cli import admin, alerts, check, daemon, demo
 from monitor.cli.app import App, setup_logging
 from monitor.errors import ConfigError, MonitorError
 
-VERB_MODULES = (check, alerts, demo, admin)
+VERB_MODULES = (check, alerts, daemon, demo, admin)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
