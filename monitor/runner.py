@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -42,6 +43,11 @@ def run_inspection(config: Config, rules: RuleSet, database: Database, now: date
                    record: Record | None = None) -> tuple[int, Inspection, list[Observation]]:
     """Inspect ``targets`` (default: those named by ``ids``, or all) and store the round."""
     chosen = list(targets) if targets is not None else targets_from_config(config, ids)
+    began = time.monotonic()
+
+    def finished() -> datetime:      # ``now`` is when the round started; it ends that much later
+        return now + timedelta(seconds=time.monotonic() - began)
+
     with database.session() as session:
         sync_config(session, config)
         round_id = start_round(session, kind, now)
@@ -49,13 +55,13 @@ def run_inspection(config: Config, rules: RuleSet, database: Database, now: date
         inspection, observations = asyncio.run(
             until_stopped(_inspect(config, rules, database, now, chosen, progress), stop))
     except BaseException:
-        _abandon(database, round_id, now)
+        _abandon(database, round_id, finished())
         raise
     with database.session() as session:
         streaks = {e.target.key: consecutive_failures(session, *e.target.key) + 1 for e in inspection.errors}
         inspection.findings += rules.evaluate_errors(inspection.errors, streaks, config.office_unit)
         inspection.findings += availability_findings(session, rules, chosen, now)
-        finish_round(session, round_id, inspection, observations, now)
+        finish_round(session, round_id, inspection, observations, finished())
         if record is not None:
             record(session, round_id, inspection)
     return round_id, inspection, observations
