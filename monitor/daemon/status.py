@@ -190,12 +190,12 @@ def collect_availability(session: Session, ctx: StatusContext) -> list[dict[str,
 
 def render_availability(data: list[dict[str, Any]], ctx: StatusContext) -> list[str]:
     if not data:
-        return ["首页探测  尚无记录"]
+        return ["可访问性  尚无首页探测记录"]
     lines = []
     for i, site in enumerate(data):
         last = site["last"]
         seen = "正常" if last and last["ok"] else f"失败（{last['error']}）" if last else "—"
-        lines.append(f"{'首页探测  ' if i == 0 else '          '}{site['name']}：近{site['window_days']}天 "
+        lines.append(f"{'可访问性  ' if i == 0 else '          '}{site['name']}：近{site['window_days']}天 "
                      f"{site['probes']} 次，无法访问 {site['failed']} 次（{site['share_percent']:g}%）；"
                      f"最近 {short(last['at'] if last else None)} {seen}")
     return lines

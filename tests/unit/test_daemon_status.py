@@ -50,7 +50,7 @@ def test_a_fresh_database(database: Database, config: Config) -> None:
         ("round", "mon 02:00", None), ("recheck", "every 5m", None), ("probe", "every 1h", None)]
     assert data["alerts"] == {"red": 0, "yellow": 0, "overdue": 0, "due": 0, "waived": 0}
     assert data["availability"] == []
-    assert "守护进程  从未运行" in text and "上次巡检  尚无完成的巡检" in text and "首页探测  尚无记录" in text
+    assert "守护进程  从未运行" in text and "上次巡检  尚无完成的巡检" in text and "可访问性  尚无首页探测记录" in text
 
 
 def test_during_a_round(database: Database, config: Config) -> None:
