@@ -1,4 +1,4 @@
-"""What the daemon does, as a short declarative list: name, ``[schedule]`` key, work.
+"""What the daemon does, as a short declarative list: name (its ``[schedule]`` key), title, work.
 
 Each job is a plain function of a ``JobContext`` (config, rules, database, the instant it
 runs, the stop flag) returning a ``JobResult`` (key=value facts for its log line and for
@@ -53,14 +53,14 @@ FirstRun = Callable[[Session, Schedule, datetime, ZoneInfo], datetime | None]
 
 @dataclass(frozen=True)
 class Job:
-    name: str
-    setting: str                                  # its key in [schedule]
+    name: str                                     # also its key in [schedule]
+    title: str                                    # for people (monitor status)
     run: Callable[[JobContext], JobResult]
     first_run: FirstRun | None = None             # None: simply the schedule's next slot
     after_notices: bool = False
 
     def schedule_text(self, config: Config) -> str:
-        return str(getattr(config.schedule, self.setting))
+        return str(getattr(config.schedule, self.name))
 
 
 def round_job(ctx: JobContext) -> JobResult:
@@ -111,7 +111,7 @@ def at_start(session: Session, schedule: Schedule, now: datetime, tz: ZoneInfo) 
 
 
 JOBS: tuple[Job, ...] = (
-    Job("round", "round", round_job, first_run=after_last(last_full_round)),
-    Job("recheck", "recheck", recheck_job, first_run=at_start),
-    Job("probe", "probe", probe_job, first_run=after_last(last_probe_at)),
+    Job("round", "每周巡检", round_job, first_run=after_last(last_full_round)),
+    Job("recheck", "到期复查", recheck_job, first_run=at_start),
+    Job("probe", "首页探测", probe_job, first_run=after_last(last_probe_at)),
 )

@@ -84,6 +84,7 @@ class FileLock:
 
     def release(self) -> None:
         if self._file is not None:
+            self._file.truncate(0)        # while still locked: never erases a successor's line
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()
             self._file = None
@@ -99,8 +100,12 @@ class PgLock:
     def acquire(self) -> bool:
         try:
             connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except SQLAlchemyError as exc:
+            raise StorageError(f"无法连接数据库以取得守护进程锁: {type(exc).__name__}") from exc
+        try:
             won = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": PG_DAEMON_LOCK}).scalar()
         except SQLAlchemyError as exc:
+            connection.close()
             raise StorageError(f"无法取得守护进程锁: {type(exc).__name__}") from exc
         if not won:
             connection.close()

@@ -24,7 +24,6 @@ from monitor.store.probes import probe_summaries
 from monitor.store.tables import AlertRow, RoundRow
 
 KIND_NAMES = {"weekly": "每周巡检", "manual": "手动巡检", "recheck": "复查", "check": "检查"}
-JOB_NAMES = {"round": "每周巡检", "recheck": "到期复查", "probe": "首页探测"}
 OUTCOME_NAMES = {"ok": "完成", "failed": "失败", "interrupted": "已中止"}
 
 
@@ -122,7 +121,7 @@ def collect_jobs(session: Session, ctx: StatusContext) -> list[dict[str, Any]]:
     jobs = []
     for job in JOBS:
         seen = board.get(job.name, {})
-        jobs.append({"name": job.name, "schedule": job.schedule_text(ctx.config),
+        jobs.append({"name": job.name, "title": job.title, "schedule": job.schedule_text(ctx.config),
                      "next_run": seen.get("next_run") if alive else None,
                      "running_since": seen.get("running_since") if alive else None,
                      "last": seen.get("last")})
@@ -133,7 +132,7 @@ def render_jobs(data: list[dict[str, Any]], ctx: StatusContext) -> list[str]:
     lines = []
     for i, job in enumerate(data):
         head = "计划任务  " if i == 0 else "          "
-        name = JOB_NAMES.get(job["name"], job["name"])
+        name = job["title"]
         when = f"进行中（自 {short(job['running_since'])} 起）" if job["running_since"] else \
             f"下次 {short(job['next_run'])}" if job["next_run"] else "下次 —（守护进程未运行）"
         lines.append(f"{head}{name:<6} {job['schedule']:<12} {when}{_last_outcome(job['last'])}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -52,6 +53,10 @@ def test_kind_of_lock_follows_the_backend(database: Database) -> None:
     if database.dialect == "sqlite":
         assert isinstance(lock, FileLock)
         assert lock.path == Path(f"{database.engine.url.database}.lock")
+        assert lock.acquire()
+        assert json.loads(lock.path.read_text())["pid"] == os.getpid()      # who holds it, for people
+        lock.release()
+        assert lock.path.read_text() == ""
     else:
         assert isinstance(lock, PgLock)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from monitor.clock import shifted_clock
 from monitor.config import Config, ScheduleSettings
 from monitor.daemon import record
 from monitor.daemon.jobs import Job, JobContext, JobResult, after_last, at_start, last_full_round
@@ -86,7 +87,7 @@ def test_start_abandons_a_half_done_round_and_makes_up_the_missed_one(
         ctx.stop.set()
         return JobResult({"pages": 0})
 
-    daemon = make_daemon(config, database, [Job("round", "round", fake_round, after_last(last_full_round))],
+    daemon = make_daemon(config, database, [Job("round", "巡检", fake_round, after_last(last_full_round))],
                          watchdog)
     assert daemon.run() == 0
     assert len(seen) == 1                          # last completed round 3 days ago > 1 h: once, at start
@@ -106,8 +107,8 @@ def test_nothing_missed_nothing_run_at_start(config: Config, database: Database,
         finish_round(session, done, Inspection(now=recent), [], recent)
     ran: list[str] = []
     daemon = make_daemon(config, database, [
-        Job("round", "round", lambda ctx: ran.append("round") or JobResult(), after_last(last_full_round)),
-        Job("recheck", "recheck", lambda ctx: ctx.stop.set() or JobResult(), at_start),
+        Job("round", "巡检", lambda ctx: ran.append("round") or JobResult(), after_last(last_full_round)),
+        Job("recheck", "复查", lambda ctx: ctx.stop.set() or JobResult(), at_start),
     ], watchdog)
     assert daemon.run() == 0
     assert ran == []
@@ -130,8 +131,8 @@ def test_notices_bring_the_following_job_forward(config: Config, database: Datab
         ctx.stop.set()
         return JobResult()
 
-    daemon = make_daemon(config, database, [Job("round", "round", producer, at_start),
-                                                   Job("outbox", "outbox", drain, after_notices=True)], watchdog)
+    daemon = make_daemon(config, database, [Job("round", "巡检", producer, at_start),
+                                                   Job("outbox", "发送", drain, after_notices=True)], watchdog)
     assert daemon.run() == 0
     assert order == ["round", "outbox"]            # the drain's own schedule is an hour away
 
@@ -148,8 +149,8 @@ def test_a_failing_job_is_logged_retried_sooner_and_the_daemon_lives_on(
         ctx.stop.set()
         return JobResult()
 
-    daemon = make_daemon(config, database, [Job("round", "round", broken, at_start),
-                                                   Job("recheck", "recheck", later)], watchdog)
+    daemon = make_daemon(config, database, [Job("round", "巡检", broken, at_start),
+                                                   Job("recheck", "复查", later)], watchdog)
     started = datetime.now(UTC)
     assert daemon.run() == 0
     last = last_run(database).jobs["round"]
@@ -168,7 +169,7 @@ def test_sigterm_stops_the_job_at_a_clean_point(config: Config, database: Databa
             return JobResult()
         raise Interrupted("stopping")
 
-    daemon = make_daemon(config, database, [Job("round", "round", long_round, at_start)], watchdog)
+    daemon = make_daemon(config, database, [Job("round", "巡检", long_round, at_start)], watchdog)
     assert daemon.run() == 0
     row = last_run(database)
     assert row.stop_reason == "SIGTERM"
@@ -180,9 +181,29 @@ def test_a_crashed_predecessor_is_recorded_as_such(config: Config, database: Dat
                                                    watchdog: Callable[[Daemon], None]) -> None:
     with database.session() as session:
         record.register(session, host="h", pid=1, version="0", now=datetime.now(UTC), jobs={})
-    daemon = make_daemon(config, database, [Job("round", "round", lambda c: c.stop.set() or JobResult(),
+    daemon = make_daemon(config, database, [Job("round", "巡检", lambda c: c.stop.set() or JobResult(),
                                                        at_start)], watchdog)
     daemon.run()
     with database.session() as session:
         rows = list(session.scalars(select(DaemonRunRow).order_by(DaemonRunRow.id)))
     assert [r.stop_reason for r in rows] == [record.CRASHED, "stopped"]
+
+
+def test_now_shifts_the_daemons_clock_which_still_moves(config: Config, database: Database,
+                                                        watchdog: Callable[[Daemon], None]) -> None:
+    monday = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    seen: list[datetime] = []
+
+    def tick(ctx: JobContext) -> JobResult:
+        seen.append(ctx.now)
+        if len(seen) == 2:
+            ctx.stop.set()
+        return JobResult()
+
+    config = replace(config, schedule=replace(HOURLY, recheck="every 1s"))
+    daemon = Daemon(config, RuleSet([]), database, AlwaysHeld(), jobs=[Job("recheck", "复查", tick, at_start)],
+                    clock=shifted_clock(monday), heartbeat=timedelta(seconds=0.2))
+    watchdog(daemon)
+    assert daemon.run() == 0
+    assert monday <= seen[0] < monday + timedelta(seconds=5)
+    assert timedelta(seconds=0.5) < seen[1] - seen[0] < timedelta(seconds=5)
