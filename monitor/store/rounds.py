@@ -34,8 +34,13 @@ def finish_round(
     inspection: Inspection,
     observations: list[Observation],
     now: datetime,
+    *,
+    finished_at: datetime | None = None,
 ) -> None:
-    """Store the round's observations, errors and findings, its counts, and mark it done."""
+    """Store the round's observations, errors and findings, its counts, and mark it done.
+
+    ``now`` is the instant the round observed; ``finished_at`` (default ``now``) when it ended.
+    """
     row = session.get(RoundRow, round_id)
     if row is None:
         raise LookupError(f"round {round_id} does not exist")
@@ -51,7 +56,7 @@ def finish_round(
     if inspection.findings:
         session.execute(insert(FindingRow), [_finding(round_id, f) for f in inspection.findings])
     row.status = "done"
-    row.finished_at = now
+    row.finished_at = finished_at or now
     row.pages = inspection.stats.pages
     row.links_checked = inspection.stats.links_checked
     row.seconds = inspection.stats.seconds

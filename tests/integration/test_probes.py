@@ -82,6 +82,10 @@ def test_check_and_round_judge_availability_from_stored_probes(config: Config, s
     assert outcome.inspection is not None and [e.target.id for e in outcome.inspection.errors] == ["portal"]
     opened = [(a.change.after.rule, a.change.after.severity) for a in outcome.applied]
     assert ("site.unreachable", "red") in opened
+    with sqlite_database.session() as session:
+        row = session.get(RoundRow, outcome.round_id)
+        assert row is not None and row.started_at == NOW
+        assert (row.finished_at - row.started_at).total_seconds() == pytest.approx(row.seconds, abs=0.5)  # type: ignore[operator]
 
 
 def test_a_week_later_with_clean_probes_the_recheck_resolves_it(config: Config, sqlite_database: Database,
