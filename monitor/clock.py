@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,6 +30,13 @@ def fixed_clock(instant: datetime) -> Clock:
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def shifted_clock(start: datetime) -> Clock:
+    """A clock that reads ``start`` now and then advances in real time: ``--now`` for the daemon,
+    whose jobs must still see time pass."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 def local_date(instant: datetime, tz: ZoneInfo = SHANGHAI) -> date:

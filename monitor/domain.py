@@ -116,6 +116,17 @@ class InspectionError:
         return {"target": self.target.to_json(), "unit": self.unit, "error": self.error}
 
 
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One availability probe of a site's homepage: when, whether it answered, how fast."""
+
+    at: datetime
+    ok: bool
+    seconds: float
+    status: int | None = None
+    error: str | None = None
+
+
 @dataclass(slots=True)
 class Finding:
     """One rule violated by one target."""

@@ -5,7 +5,9 @@
     ├── UsageError               an operator asked for something impossible (unknown alert id …)
     ├── StorageError             the database cannot be opened or upgraded
     ├── FetchError               a URL could not be fetched; ``transient`` says whether a retry may help
-    └── ExtractError             a page was fetched but is not what the target needs (not HTML, not a feed)
+    ├── ExtractError             a page was fetched but is not what the target needs (not HTML, not a feed)
+    ├── Interrupted              work stopped on request (SIGTERM) at a clean point; nothing half-written
+    └── AlreadyRunning           another ``monitor run`` holds this database
 
 Only bugs show a traceback.
 """
@@ -55,3 +57,11 @@ class FetchError(MonitorError):
 
 class ExtractError(MonitorError):
     """The page was fetched but cannot serve as this target (e.g. an HTML login wall instead of a feed)."""
+
+
+class Interrupted(MonitorError):
+    """The daemon is stopping: the work in progress stopped where nothing is half-written."""
+
+
+class AlreadyRunning(MonitorError):
+    """A second ``monitor run`` on the same database; the message names the running one."""

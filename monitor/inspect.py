@@ -269,10 +269,10 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
 
     await asyncio.gather(*(run(t) for t in targets))
     inspection.errors += ctx.errors
+    order = {t.ref.key: i for i, t in enumerate(targets)}      # config order, not completion order:
+    inspection.errors.sort(key=lambda e: order.get(e.target.key, len(order)))   # same input, same output
+    observations.sort(key=lambda o: (order.get(o.target.key, len(order)), o.target.id))
     inspection.findings = rules.evaluate(observations, today)
     inspection.stats.pages = fetcher.pages_fetched
     inspection.stats.seconds = time.monotonic() - started
-    order = {t.ref.key: i for i, t in enumerate(targets)}
-    inspection.errors.sort(key=lambda e: order.get(e.target.key, len(order)))
-    observations.sort(key=lambda o: order.get(o.target.key, len(order)))
     return inspection, observations

@@ -27,5 +27,10 @@ def migrations_dir() -> Path:
     return _find("migrations")
 
 
+def package_file(relative: str) -> Path:
+    """A data file shipped inside the package (e.g. ``daemon/zwgk-monitor.service``)."""
+    return _PACKAGE / relative
+
+
 def templates_dir() -> Path:
     return _PACKAGE / "templates"

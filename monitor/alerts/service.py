@@ -1,12 +1,16 @@
 """Rounds and rechecks end to end: inspect, then apply the lifecycle in one transaction.
 
-``after_apply`` hooks run inside that same transaction, so whatever they write
-(the outbox's notices) commits or rolls back together with the alert changes.
+That transaction is also the one that marks the round done, so a round is never done
+without its alert changes, nor its changes written twice after a kill. ``after_apply``
+hooks run inside it too, so whatever they write (the outbox's notices) commits or rolls
+back together with the alert changes. ``stop`` (the daemon's SIGTERM) abandons the round
+cleanly with ``Interrupted``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -53,13 +57,18 @@ class Outcome:
 
 
 def run_round(config: Config, rules: RuleSet, database: Database, now: datetime, *, kind: str = "weekly",
-              progress: Progress | None = None, after_apply: AfterApply | None = None) -> Outcome:
-    round_id, inspection, _ = run_inspection(config, rules, database, now, kind=kind, progress=progress)
-    with database.session() as session:
+              progress: Progress | None = None, after_apply: AfterApply | None = None,
+              stop: threading.Event | None = None) -> Outcome:
+    applied: list[Applied] = []
+
+    def record(session: Session, round_id: int, inspection: Inspection) -> None:
         changes = apply_round(active_alerts(session), inspection, deadline_policy(config))
-        applied = apply_changes(session, changes, actor="round", now=now, round_id=round_id)
+        applied.extend(apply_changes(session, changes, actor="round", now=now, round_id=round_id))
         if after_apply:
             after_apply(session, applied, now)
+
+    round_id, inspection, _ = run_inspection(config, rules, database, now, kind=kind, progress=progress,
+                                             stop=stop, record=record)
     log.info("round done round_id=%s findings=%d errors=%d changes=%d", round_id, len(inspection.findings),
              len(inspection.errors), len(applied))
     return Outcome(round_id, inspection, applied)
@@ -92,7 +101,7 @@ def select_ids(session: Session, selection: Selection, now: datetime) -> tuple[l
 
 def run_recheck(config: Config, rules: RuleSet, database: Database, now: datetime, selection: Selection, *,
                 owner: str, actor: str = "recheck", progress: Progress | None = None,
-                after_apply: AfterApply | None = None) -> Outcome:
+                after_apply: AfterApply | None = None, stop: threading.Event | None = None) -> Outcome:
     """Re-inspect only the targets of the selected alerts, then move those alerts on."""
     with database.session() as session:
         wanted, skipped = select_ids(session, selection, now)
@@ -104,16 +113,19 @@ def run_recheck(config: Config, rules: RuleSet, database: Database, now: datetim
         with database.session() as session:
             alerts = alerts_by_id(session, claimed)
         targets, gone = _targets(config, alerts)
-        round_id, inspection, _ = run_inspection(config, rules, database, now, kind="recheck", targets=targets,
-                                                 progress=progress)
-        with database.session() as session:
+        applied: list[Applied] = []
+
+        def record(session: Session, round_id: int, inspection: Inspection) -> None:
             fresh = alerts_by_id(session, claimed)          # re-read: a round may have moved them meanwhile
             changes = apply_recheck([a for a in fresh if a.target.key not in gone], inspection,
                                     deadline_policy(config))
             changes += [_target_removed(a) for a in fresh if a.target.key in gone and a.status == "open"]
-            applied = apply_changes(session, changes, actor=actor, now=now, round_id=round_id)
+            applied.extend(apply_changes(session, changes, actor=actor, now=now, round_id=round_id))
             if after_apply:
                 after_apply(session, applied, now)
+
+        round_id, inspection, _ = run_inspection(config, rules, database, now, kind="recheck", targets=targets,
+                                                 progress=progress, stop=stop, record=record)
     finally:
         with database.session() as session:
             release(session, claimed, owner=owner)

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import click
 
-from monitor.cli import admin, alerts, check, demo, notify, stats
+from monitor.cli import admin, alerts, check, daemon, demo, notify, stats
 from monitor.cli.app import App, setup_logging
 from monitor.errors import ConfigError, MonitorError
 
-VERB_MODULES = (check, alerts, demo, admin, notify, stats)
+VERB_MODULES = (check, alerts, daemon, demo, admin, notify, stats)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -11,14 +11,13 @@ import click
 from monitor.cli.app import App, pass_app
 from monitor.cli.check import dump_json
 from monitor.errors import UsageError
-from monitor.notify.base import Message, TransportError
-from monitor.notify.digest import build_digest, digest_drafts
+from monitor.notify.base import CHANNEL_NAMES, Message, TransportError
+from monitor.notify.digest import build_digest, queue_digest
 from monitor.notify.outbox import (
     FlushReport,
     OutboxHealth,
     backlog,
     build_transports,
-    enqueue,
     flush,
     outbox_health,
     retry_failed,
@@ -26,7 +25,6 @@ from monitor.notify.outbox import (
 from monitor.notify.render import render
 from monitor.store.tables import OutboxRow
 
-CHANNEL_NAMES = {"dingtalk": "钉钉", "email": "邮件"}
 KIND_NAMES = {"notice": "通报", "escalation": "升级", "digest": "周报"}
 STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 
@@ -123,9 +121,10 @@ def digest_cmd(app: App, preview: Path | None, send: bool) -> int:
     """生成一周一通报的周报：默认打印文本版；--preview 写 HTML；--send 发送。"""
     now = app.now()
     with app.database.session() as session:
-        digest = build_digest(session, app.config, now)
         if send:
-            queued = [enqueue(session, draft, now) for draft in digest_drafts(app.config, digest)]
+            digest, queued = queue_digest(session, app.config, now)
+        else:
+            digest, queued = build_digest(session, app.config, now), []
     if preview is not None:
         preview.write_text(render("digest.html.j2", d=digest), encoding="utf-8")
         click.echo(f"周报已写入 {preview}（用浏览器打开查看）。")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+CHANNEL_NAMES = {"dingtalk": "钉钉", "email": "邮件"}
+
 
 @dataclass(frozen=True)
 class Message:

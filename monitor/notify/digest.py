@@ -19,14 +19,14 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.config import PLATFORM_NAMES, Config
 from monitor.notify.notices import issuer_name
-from monitor.notify.outbox import Draft, OutboxHealth, outbox_health
+from monitor.notify.outbox import Draft, OutboxHealth, enqueue, outbox_health
 from monitor.notify.render import cn_date, render
-from monitor.store.tables import AlertEventRow, AlertRow, ObservationRow, RoundRow
+from monitor.store.tables import AlertEventRow, AlertRow, ObservationRow, OutboxRow, RoundRow
 
 WEEK = timedelta(days=7)
 TREND_WEEKS = 4
@@ -329,6 +329,17 @@ def _media(config: Config, live: list[AlertRow], line: Callable[[AlertRow], Aler
                 name, len(ids), sum(a.target_id in ids and a.severity == "yellow" for a in stale),
                 sum(a.target_id in ids and a.severity == "red" for a in stale), sum(a.target_id in ids for a in blind)))
     return MediaSection(platforms, [line(a) for a in stale], [line(a) for a in blind])
+
+
+def queue_digest(session: Session, config: Config, now: datetime) -> tuple[Digest, list[int | None]]:
+    """Build the digest and put it in the outbox; a second call on the same day queues nothing (None ids)."""
+    digest = build_digest(session, config, now)
+    return digest, [enqueue(session, draft, now) for draft in digest_drafts(config, digest)]
+
+
+def last_digest(session: Session) -> datetime | None:
+    """When a digest was last queued: a daemon that was down on Monday morning catches up once."""
+    return session.scalar(select(func.max(OutboxRow.created_at)).where(OutboxRow.kind == "digest"))
 
 
 def digest_drafts(config: Config, digest: Digest) -> list[Draft]:

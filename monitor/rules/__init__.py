@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import glob
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor.config import Config, resolve_path
-from monitor.domain import Finding, InspectionError, Observation
+from monitor.domain import Finding, InspectionError, Observation, Probe, TargetRef
 from monitor.errors import ConfigError
 from monitor.resources import rules_dir
 from monitor.rules.kinds import KINDS, RuleContext
@@ -70,6 +70,23 @@ class RuleSet:
                     finding = judge(rule, error, streaks.get(error.target.key, 1), office_unit)
                     if finding is not None:
                         findings.append(finding)
+        return findings
+
+    def probe_window(self) -> timedelta | None:
+        """How far back the probe-history rules look (None when no rule judges probes)."""
+        windows = [KINDS[r.kind].window(r.params) for r in self.rules  # type: ignore[attr-defined]
+                   if hasattr(KINDS[r.kind], "evaluate_probes")]
+        return max(windows, default=None)
+
+    def evaluate_probes(self, site: TargetRef, unit: str, probes: Sequence[Probe], now: datetime) -> list[Finding]:
+        """Findings about a site from its homepage probes (site.unreachable)."""
+        findings: list[Finding] = []
+        for rule in self.rules:
+            judge = getattr(KINDS[rule.kind], "evaluate_probes", None)
+            if judge is not None and rule.target in ("any", site.kind):
+                finding = judge(rule, site, unit, probes, now)
+                if finding is not None:
+                    findings.append(finding)
         return findings
 
 

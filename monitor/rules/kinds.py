@@ -7,13 +7,16 @@ observation and date always give the same finding.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from monitor.clock import days_between
 from monitor.config import CATEGORIES, PLATFORMS
-from monitor.domain import Finding, InspectionError, Observation, Severity
+from monitor.domain import Finding, InspectionError, Observation, Probe, Severity, TargetRef
 
 if TYPE_CHECKING:
     from monitor.rules import Rule
@@ -265,6 +268,83 @@ class PolicyLate(_PolicyKind):
                             interpretation_title=first["title"], interpretation_date=first["date"], lag=lag)
 
 
+def _positive(params: dict[str, Any], key: str, types: tuple[type, ...] = (int,)) -> list[str]:
+    value = params.get(key)
+    if not isinstance(value, types) or isinstance(value, bool) or value <= 0:
+        return [f"{key}: 应为正{'整数' if types == (int,) else '数'}，实际为 {value!r}"]
+    return []
+
+
+class Availability:
+    """Share of homepage probes in a window that failed or were slow (站点无法访问).
+
+    Judged from the stored probe history, not from an observation: a site whose homepage
+    cannot be read this round is still judged. Nothing is said before ``min_probes``
+    probes exist in the window (one day's worth): a few early failures prove nothing.
+    Percentages are compared exactly (fractions), so 3 % of 1000 is yellow and 2.9 % is not.
+    """
+
+    keys: ClassVar[dict[str, str]] = {
+        "window_days": "统计最近几天的探测", "slow_s": "超过多少秒算无法访问",
+        "min_probes": "窗口内至少有多少次探测才判定（一天的量）",
+        "yellow_percent": "黄色预警比例（%）", "red_percent": "红色通报比例（%）"}
+    RECENT_FAILURES = 5
+
+    def validate(self, params: dict[str, Any]) -> list[str]:
+        problems = _positive(params, "window_days") + _positive(params, "min_probes")
+        problems += _positive(params, "slow_s", (int, float))
+        percents = [_positive(params, k, (int, float)) for k in ("yellow_percent", "red_percent")]
+        problems += percents[0] + percents[1]
+        if not any(percents) and not params["yellow_percent"] < params["red_percent"] <= 100:
+            problems.append(f"yellow_percent ({params['yellow_percent']}) 应小于 red_percent "
+                            f"({params['red_percent']})，且不超过 100")
+        return problems
+
+    def evaluate(self, ctx: RuleContext) -> Finding | None:
+        return None
+
+    def window(self, params: dict[str, Any]) -> timedelta:
+        return timedelta(days=params["window_days"])
+
+    def evaluate_probes(self, rule: Rule, site: TargetRef, unit: str, probes: Sequence[Probe],
+                        now: datetime) -> Finding | None:
+        params = rule.params
+        since = now - self.window(params)
+        counted = [p for p in probes if since < p.at <= now]
+        if len(counted) < params["min_probes"]:
+            return None
+        bad = sorted((p for p in counted if not p.ok or p.seconds > params["slow_s"]), key=lambda p: p.at)
+        share = Fraction(len(bad), len(counted)) * 100
+        red, yellow = Fraction(str(params["red_percent"])), Fraction(str(params["yellow_percent"]))
+        if share >= red:
+            severity: Severity = "red"
+            limits = f"红线{params['red_percent']:g}%"
+        elif share >= yellow:
+            severity = "yellow"
+            limits = f"预警线{params['yellow_percent']:g}%，红线{params['red_percent']:g}%"
+        else:
+            return None
+        shown = _percent(share)
+        evidence = {"probes": len(counted), "failed": len(bad), "share_percent": float(shown),
+                    "window_days": params["window_days"], "since": since.isoformat(), "slow_s": params["slow_s"],
+                    "yellow_percent": params["yellow_percent"], "red_percent": params["red_percent"],
+                    "recent_failures": [_failure(p) for p in bad[-self.RECENT_FAILURES:]]}
+        values = _SafeDict(name=site.name or site.id, url=site.url, share=shown, limits=limits, **evidence)
+        message = rule.message.format_map(values) if rule.message else rule.title
+        return Finding(rule.id, severity, site, unit, message, evidence)
+
+
+def _percent(share: Fraction) -> str:
+    """Truncated (never rounded up across a line) to two decimals: 4.999… shows as 4.99."""
+    text = f"{math.floor(share * 100) / 100:.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def _failure(probe: Probe) -> dict[str, Any]:
+    reason = probe.error if not probe.ok else f"响应用时 {probe.seconds:.1f} 秒"
+    return {"at": probe.at.isoformat(), "status": probe.status, "reason": reason}
+
+
 KINDS: dict[str, RuleKind] = {
     "freshness": Freshness(),
     "blank": Blank(),
@@ -272,4 +352,5 @@ KINDS: dict[str, RuleKind] = {
     "policy_no_interpretation": PolicyNoInterpretation(),
     "policy_one_way_link": PolicyOneWay(),
     "policy_late": PolicyLate(),
+    "availability": Availability(),
 }

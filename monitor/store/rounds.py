@@ -36,8 +36,13 @@ def finish_round(
     inspection: Inspection,
     observations: list[Observation],
     now: datetime,
+    *,
+    finished_at: datetime | None = None,
 ) -> None:
-    """Store the round's observations, errors and findings, its counts, and mark it done."""
+    """Store the round's observations, errors and findings, its counts, and mark it done.
+
+    ``now`` is the instant the round observed; ``finished_at`` (default ``now``) when it ended.
+    """
     row = session.get(RoundRow, round_id)
     if row is None:
         raise LookupError(f"round {round_id} does not exist")
@@ -54,7 +59,7 @@ def finish_round(
         session.execute(insert(FindingRow), [_finding(round_id, f) for f in inspection.findings])
     record_items(session, observations, now)
     row.status = "done"
-    row.finished_at = now
+    row.finished_at = finished_at or now
     row.pages = inspection.stats.pages
     row.links_checked = inspection.stats.links_checked
     row.seconds = inspection.stats.seconds
@@ -78,6 +83,16 @@ def abandon_stale_rounds(
     if count:
         log.warning("abandoned unfinished rounds", extra={"count": count})
     return count
+
+
+def abandon_round(session: Session, round_id: int, now: datetime) -> bool:
+    """Mark one round abandoned if it is still running (it stopped early, on purpose or not)."""
+    result = session.execute(
+        update(RoundRow).where(RoundRow.id == round_id, RoundRow.status == "running")
+        .values(status="abandoned", finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def consecutive_failures(session: Session, target_kind: str, target_id: str) -> int:

@@ -351,3 +351,46 @@ class ItemRow(Base):
     link_status: Mapped[str | None] = mapped_column(String(16))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- daemon: availability probes and the running daemon (issue 5) -------------------------
+
+
+class ProbeRow(Base):
+    """One availability probe of a site's homepage (site.unreachable is judged from these).
+
+    ``ok`` is False when the homepage could not be fetched at all (error, HTTP ≥ 400, no
+    answer within the probe timeout); a slow answer stays ``ok`` and is judged by the rule.
+    """
+
+    __tablename__ = "probes"
+    __table_args__ = (Index(None, "site_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ID, ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ok: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DaemonRunRow(Base):
+    """One life of ``monitor run``: who it is, its heartbeat, how it ended, and its jobs.
+
+    Only the instance holding the single-instance lock writes here. ``jobs`` maps each
+    job name to its schedule, next run and last outcome, for ``monitor status``.
+    """
+
+    __tablename__ = "daemon_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(32), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stop_reason: Mapped[str | None] = mapped_column(Text)
+    jobs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -90,7 +90,7 @@ def test_unknown_kind_lists_known_kinds(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_rules([path])
     assert info.value.problems == [
-        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: blank, freshness, policy_late, "
+        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: availability, blank, freshness, policy_late, "
         "policy_no_interpretation, policy_one_way_link, source_failing）"]
 
 
