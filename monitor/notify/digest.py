@@ -26,6 +26,8 @@ from monitor.config import PLATFORM_NAMES, Config
 from monitor.notify.notices import issuer_name
 from monitor.notify.outbox import Draft, OutboxHealth, enqueue, outbox_health
 from monitor.notify.render import cn_date, render
+from monitor.rules import load_config_rules
+from monitor.store.probes import probe_summaries
 from monitor.store.tables import AlertEventRow, AlertRow, ObservationRow, OutboxRow, RoundRow
 
 WEEK = timedelta(days=7)
@@ -195,7 +197,7 @@ def build_digest(session: Session, config: Config, now: datetime) -> Digest:
         new=new, resolved=resolved, overdue=overdue, reds=reds,
         units=_units(config, live, new, resolved),
         trend=_trend(alerts, events, now, tz),
-        sites=[_site_panel(session, config, site.id, live, today) for site in config.sites],
+        sites=[_site_panel(session, config, site.id, live, now) for site in config.sites],
         accounts=_accounts(live), media=_media(config, live, line), delivery=outbox_health(session, now))
 
 
@@ -269,7 +271,7 @@ def _count_indicator(name: str, value: int, line: int, note: str = "") -> Indica
     return Indicator(name, f"{value}个", f"超过{line}个即单项否决", status, note)
 
 
-def _site_panel(session: Session, config: Config, site_id: str, live: list[AlertRow], today: date) -> SitePanel:
+def _site_panel(session: Session, config: Config, site_id: str, live: list[AlertRow], now: datetime) -> SitePanel:
     site = config.site(site_id)
     columns = {c.id for c in config.columns if c.site == site_id}
     mine = [a for a in live if a.target_kind == "column" and a.target_id in columns]
@@ -279,8 +281,8 @@ def _site_panel(session: Session, config: Config, site_id: str, live: list[Alert
     indicators = [
         _count_indicator("栏目不更新", stale_red, 5, f"另有黄色预警{stale_yellow}个" if stale_yellow else ""),
         _count_indicator("空白栏目", blank, 5),
-        _homepage(session, site_id, today),
-        _unreachable(live, site_id),
+        _homepage(session, site_id, now.astimezone(config.monitor.tz).date()),
+        _unreachable(session, config, site_id, now),
     ]
     return SitePanel(site_id, site.name, site.url, indicators)
 
@@ -298,14 +300,25 @@ def _homepage(session: Session, site_id: str, today: date) -> Indicator:
     return Indicator("首页不更新", f"{days}天", "2周（14天）未更新即单项否决", status, f"最新信息 {cn_date(latest)}")
 
 
-def _unreachable(live: list[AlertRow], site_id: str) -> Indicator:
-    """The share of failed homepage probes; shown only once probes exist (an open site.unreachable alert)."""
-    alert = next((a for a in live if a.rule == "site.unreachable" and a.target_id == site_id), None)
-    share = alert.evidence.get("share") if alert else None
-    if share is None:
-        return Indicator("站点无法访问", "暂无探测数据", "一周内无法访问次数超过5%即单项否决", "nodata")
-    status: Status = "over" if share >= 0.05 else "near" if share >= 0.03 else "ok"
-    return Indicator("站点无法访问", f"{share * 100:.1f}%", "一周内无法访问次数超过5%即单项否决", status)
+def _unreachable(session: Session, config: Config, site_id: str, now: datetime) -> Indicator:
+    """The share of failed or slow homepage probes in the availability rule's window (站点无法访问)."""
+    line = "一周内无法访问次数超过5%即单项否决"
+    rule = next((r for r in load_config_rules(config).rules if r.kind == "availability"), None)
+    if rule is None:
+        return Indicator("站点无法访问", "未启用", line, "nodata")
+    params = rule.params
+    since = now - timedelta(days=params["window_days"])
+    summary = next((s for s in probe_summaries(session, since, now, float(params["slow_s"]))
+                    if s.site_id == site_id), None)
+    probes = summary.probes if summary else 0
+    if summary is None or probes < params["min_probes"]:
+        value = f"探测{probes}次，不足以判定" if probes else "暂无探测数据"
+        return Indicator("站点无法访问", value, line, "nodata")
+    share = 100 * summary.failed / probes
+    status: Status = ("over" if share >= params["red_percent"] else
+                      "near" if share >= params["yellow_percent"] else "ok")
+    return Indicator("站点无法访问", f"{share:.1f}%", line, status,
+                     f"近{params['window_days']}天探测{probes}次，无法访问{summary.failed}次")
 
 
 def _accounts(live: list[AlertRow]) -> Indicator:
