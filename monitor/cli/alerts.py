@@ -67,7 +67,7 @@ def round_cmd(app: App, as_json: bool) -> int:
         assert outcome.inspection is not None
         click.echo(render_inspection(outcome.inspection, app.config))
         click.echo(render_changes(outcome, app))
-        click.echo(report_line(report))
+        click.echo(report_line(report, app.config))
     return 0
 
 
@@ -99,7 +99,7 @@ def recheck_cmd(app: App, alert_ids: tuple[int, ...], unit: str | None, due: boo
                    "outbox": report.to_json()})
     else:
         click.echo(render_changes(outcome, app, nothing="没有需要复查的预警。"))
-        click.echo(report_line(report))
+        click.echo(report_line(report, app.config))
     return 0
 
 
@@ -125,8 +125,9 @@ def render_changes(outcome: Outcome, app: App, nothing: str = "预警没有变�
         label, colour = COLOURS[after.severity]
         events = "、".join(EVENT_NAMES.get(e.kind, e.kind) for e in applied.change.events)
         due = f"，复查 {short(after.recheck_due, app)}" if after.status == "open" else ""
+        what = after.message if after.status != "resolved" else f"原问题：{after.message}"
         lines.append(f"预警 {applied.alert_id} {click.style(f'[{label}]', fg=colour, bold=True)} {events}{due}："
-                     f"{after.message}")
+                     f"{what}")
     return "\n".join(lines)
 
 
@@ -203,7 +204,8 @@ def alerts_show(app: App, alert_id: int, as_json: bool) -> int:
             dump_json(alert_json(row, app) | {"events": [event_json(e, app) for e in events]})
             return 0
         label, _ = COLOURS[row.severity]
-        lines = [f"预警 {row.id}  [{label}] {STATUS_NAMES[row.status]}{'（逾期未整改）' if row.overdue else ''}",
+        late = ("（逾期未整改）" if row.status == "open" else "（曾逾期未整改）") if row.overdue else ""
+        lines = [f"预警 {row.id}  [{label}] {STATUS_NAMES[row.status]}{late}",
                  f"问题    {row.message}", f"规则    {row.rule}",
                  f"目标    {row.target_name or row.target_id}  {row.target_url}",
                  f"单位    {row.unit_id}", f"开出    {short(row.opened_at, app)}",

@@ -10,6 +10,7 @@ import click
 
 from monitor.cli.app import App, pass_app
 from monitor.cli.check import dump_json
+from monitor.config import Config
 from monitor.errors import UsageError
 from monitor.notify.base import CHANNEL_NAMES, Message, TransportError
 from monitor.notify.digest import build_digest, queue_digest
@@ -39,7 +40,10 @@ def drain(app: App) -> FlushReport:
     return flush(app.config, app.database, app.now(), owner=app.owner())
 
 
-def report_line(report: FlushReport) -> str:
+def report_line(report: FlushReport, config: Config | None = None) -> str:
+    """One line on what was sent; with the config, says plainly when no channel is configured."""
+    if config is not None and config.notify.dingtalk is None and config.notify.email is None:
+        return "通知：未配置钉钉或邮件（config.toml 的 [notify.dingtalk] / [notify.email]），没有发送通知。"
     parts = [f"已发送 {report.sent} 条（{report.messages} 次发送）"]
     if report.deferred:
         parts.append(f"{report.deferred} 条因钉钉限速稍后发送")

@@ -246,7 +246,7 @@ def enqueue_notices(session: Session, config: Config, applied: Sequence[Applied]
     """Queue every notice these changes call for; return the new outbox ids (none when already queued)."""
     if config.notify.dingtalk is None and config.notify.email is None:
         if any(a.change.notice for a in applied):
-            log.warning("notices not queued: no [notify.dingtalk] or [notify.email] configured")
+            log.info("notices not queued: no [notify.dingtalk] or [notify.email] configured")
         return []
     events = _event_ids(session, applied, now)
     queued = []
