@@ -136,24 +136,32 @@ def looks_like_box(el: HtmlElement, *, chrome: bool = True) -> bool:
                 _BOX_HEADING.match(_first_words(el)))
 
 
-def in_box(el: HtmlElement, cache: dict[HtmlElement, bool] | None = None) -> bool:
-    """Whether ``el`` sits inside a box (see ``looks_like_box``); ``cache`` spares re-walks."""
-    cache = {} if cache is None else cache
-    seen: list[HtmlElement] = []
+def box_of(el: HtmlElement, memo: dict[HtmlElement, HtmlElement | None] | None = None) -> HtmlElement | None:
+    """The nearest ancestor of ``el`` (itself included) that is a box (see ``looks_like_box``), if any.
+
+    ``memo`` spares re-walks when many links share ancestors.
+    """
+    memo = {} if memo is None else memo
+    walked: list[HtmlElement] = []
     node: HtmlElement | None = el
-    result = False
+    box: HtmlElement | None = None
     while node is not None and node.tag not in ("body", "html"):
-        if node in cache:
-            result = cache[node]
+        if node in memo:
+            box = memo[node]
             break
-        seen.append(node)
+        walked.append(node)
         if looks_like_box(node):
-            result = True
+            box = node
             break
         node = node.getparent()
-    for done in seen:
-        cache[done] = result
-    return result
+    for seen in walked:
+        memo[seen] = box
+    return box
+
+
+def in_box(el: HtmlElement, memo: dict[HtmlElement, HtmlElement | None] | None = None) -> bool:
+    """Whether ``el`` sits inside a box (navigation, footer, side or related block)."""
+    return box_of(el, memo) is not None
 
 
 _RECORD = re.compile(r"<record(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)

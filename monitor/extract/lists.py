@@ -307,7 +307,7 @@ def _container_key(el: HtmlElement, memo: dict[HtmlElement, str]) -> str:
 
 
 def _html_groups(root: HtmlElement, base: str, today: date,
-                 box_cache: dict[HtmlElement, bool]) -> list[_Group]:
+                 box_cache: dict[HtmlElement, HtmlElement | None]) -> list[_Group]:
     """Families of rows in one (sub)tree, keyed by path and by being inside a box or not."""
     links = _title_links(root, base)
     owners = _owners(links)
@@ -336,7 +336,7 @@ def _html_groups(root: HtmlElement, base: str, today: date,
 
 
 def _datastore_groups(tree: HtmlElement, base: str, today: date,
-                      box_cache: dict[HtmlElement, bool]) -> list[_Group]:
+                      box_cache: dict[HtmlElement, HtmlElement | None]) -> list[_Group]:
     """Hanweb jcms: each ``<record>`` is one row, parsed as its own small HTML fragment."""
     groups = []
     for n, script in enumerate(datastore_scripts(tree)):
@@ -486,7 +486,7 @@ def _dedupe(items: Iterable[Item]) -> list[Item]:
     return list(seen.values())
 
 
-def _blank_phrase(tree: HtmlElement, box_cache: dict[HtmlElement, bool]) -> str | None:
+def _blank_phrase(tree: HtmlElement, box_cache: dict[HtmlElement, HtmlElement | None]) -> str | None:
     """A short "暂无信息"-like text outside navigation and side boxes, if the page has one."""
     body = tree.find("body")
     for el in (body if body is not None else tree).iter():
@@ -643,7 +643,7 @@ def read_list(html_or_tree: str | bytes | HtmlElement, base_url: str, today: dat
     base = page_base(tree, base_url)
     if item_selector:
         return _with_selectors(tree, base, today, item_selector, date_selector)
-    box_cache: dict[HtmlElement, bool] = {}
+    box_cache: dict[HtmlElement, HtmlElement | None] = {}
     groups = _html_groups(tree, base, today, box_cache)
     groups += _datastore_groups(tree, base, today, box_cache)
     groups += _json_groups(tree, base, today)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from monitor.extract.links import absolute, as_tree, clean_text, is_element, looks_like_box, page_base
+from monitor.extract.links import absolute, as_tree, box_of, clean_text, is_element, page_base
 
 _LABEL_CHARS = 24      # a label is short: "相关解读：", "原文链接："
 _HEADING_CHARS = 12    # the first words of a box: "相关解读", "相关文件"
@@ -65,7 +65,8 @@ def relation_links(html_or_tree: str | bytes | HtmlElement, url: str) -> list[Pa
             continue
         text = " ".join(t for t in (clean_text(a.text_content()), clean_text(a.get("title"))) if t)
         label = _text_before(a)
-        box = _box_of(a, boxes)
+        parent = a.getparent()
+        box = box_of(parent, boxes) if parent is not None else None
         if box is None:
             found.append(PageLink(target, text, label, navigation=_in_navigation(a)))
             continue
@@ -84,25 +85,6 @@ def _in_navigation(a: HtmlElement) -> bool:
         if node.tag in _NAV_TAGS or _NAV_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
             return True
     return False
-
-
-def _box_of(a: HtmlElement, memo: dict[HtmlElement, HtmlElement | None]) -> HtmlElement | None:
-    """The nearest ancestor that is a box (navigation, footer, side or related block), if any."""
-    walked: list[HtmlElement] = []
-    node = a.getparent()
-    box: HtmlElement | None = None
-    while node is not None and node.tag not in ("body", "html"):
-        if node in memo:
-            box = memo[node]
-            break
-        walked.append(node)
-        if looks_like_box(node):
-            box = node
-            break
-        node = node.getparent()
-    for seen in walked:
-        memo[seen] = box
-    return box
 
 
 def _text_before(a: HtmlElement) -> str:
