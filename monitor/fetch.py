@@ -161,7 +161,7 @@ class Fetcher:
         return response
 
     async def request(self, method: str, url: str, headers: dict[str, str] | None = None, *,
-                      retries: int | None = None) -> Response:
+                      retries: int | None = None, read_body: bool = True) -> Response:
         """One request for the crawler: redirects followed, any status returned, body undecoded.
 
         Lean on purpose (no cache, no decoding, no body check): the crawler reads
@@ -170,7 +170,8 @@ class Fetcher:
         failures still raise ``FetchError``.
         """
         self.pages_fetched += 1
-        raw, redirects = await self._follow(method, url, headers or {}, truncate=True, retries=retries)
+        raw, redirects = await self._follow(method, url, headers or {}, truncate=True, retries=retries,
+                                            read_body=read_body)
         return Response(requested_url=url, url=raw.url, status=raw.status, headers=raw.headers,
                         content=raw.content, content_type=content_type_of(raw.headers),
                         redirects=redirects, truncated=raw.truncated)
@@ -178,13 +179,14 @@ class Fetcher:
     # -- redirects, retries, one exchange ------------------------------------------------
 
     async def _follow(self, method: str, url: str, headers: dict[str, str], *, truncate: bool = False,
-                      retries: int | None = None) -> tuple[Raw, list[str]]:
+                      retries: int | None = None, read_body: bool = True) -> tuple[Raw, list[str]]:
         """Follow up to ``max_redirects`` redirects; a loop ends the same way, named as one."""
         redirects: list[str] = []
         current = url
         while True:
-            raw = await self._with_retries(method, current, headers, truncate,
-                                           self.settings.retries if retries is None else retries)
+            raw = await self._with_retries(method, current, headers, truncate and read_body,
+                                           self.settings.retries if retries is None else retries,
+                                           read_body and method == "GET")
             location = raw.headers.get("location")
             if raw.status not in _REDIRECTS or not location:
                 return raw, redirects
@@ -196,14 +198,14 @@ class Fetcher:
                                       f"{current}", transient=False, status=raw.status)
 
     async def _with_retries(self, method: str, url: str, headers: dict[str, str], truncate: bool,
-                            retries: int) -> Raw:
+                            retries: int, read_body: bool) -> Raw:
         """One hop, retried; holds the host's slot throughout, a global slot only per attempt."""
         retries = max(0, retries)
         async with self._host_slot(url):
             for attempt in range(retries + 1):
                 last = attempt == retries
                 try:
-                    raw = await self._attempt(method, url, headers, truncate)
+                    raw = await self._attempt(method, url, headers, truncate, read_body)
                 except WireFailure as failed:
                     log.debug("%s %s failed: %s", method, url, failed.error.reason)
                     if last or not failed.error.transient:
@@ -219,13 +221,14 @@ class Fetcher:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _attempt(self, method: str, url: str, headers: dict[str, str], truncate: bool) -> Raw:
+    async def _attempt(self, method: str, url: str, headers: dict[str, str], truncate: bool,
+                       read_body: bool) -> Raw:
         deadline = self.settings.timeout_s * _DEADLINE_FACTOR
         async with self._total:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(deadline):
-                    raw = await self._wire.exchange(method, url, headers, read_body=method == "GET",
+                    raw = await self._wire.exchange(method, url, headers, read_body=read_body,
                                                     cap=self.settings.max_bytes, truncate=truncate)
             except TimeoutError:
                 raise WireFailure(FetchError(url, f"请求超时（总计超过 {deadline:g} 秒）",

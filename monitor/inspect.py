@@ -15,12 +15,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from monitor.clock import local_date
 from monitor.config import Column, Config, Site
-from monitor.domain import Inspection, InspectionError, Item, Observation, PageView, TargetRef
+from monitor.crawl.memory import CrawlMemory
+from monitor.crawl.targets import SiteCrawlTarget, crawl_target_for
+from monitor.domain import Inspection, InspectionError, Item, Observation, Observed, PageView, TargetRef
 from monitor.errors import ExtractError, FetchError, UsageError
 from monitor.extract import read_published, view_page
 from monitor.fetch import Fetcher, Response
@@ -34,8 +36,13 @@ UNDATED_ITEMS_TO_OPEN = 3
 
 @dataclass(frozen=True)
 class InspectContext:
+    """What a target may use: the fetcher, the date, the rules (content checks) and the crawl's memory."""
+
     fetcher: Fetcher
     today: date
+    rules: RuleSet | None = None
+    memory: CrawlMemory | None = None
+    now: datetime | None = None
 
 
 class Target(Protocol):
@@ -130,35 +137,57 @@ class HomepageTarget:
 
 
 def all_targets(config: Config) -> list[Target]:
-    return [*(HomepageTarget(s) for s in config.sites), *(ColumnTarget(c) for c in config.columns)]
+    crawls = [SiteCrawlTarget(s) for s in config.sites] if config.crawl.enabled else []
+    return [*(HomepageTarget(s) for s in config.sites), *(ColumnTarget(c) for c in config.columns), *crawls]
 
 
-def target_for(config: Config, ref: TargetRef) -> Target | None:
-    """The configured target an alert is about, or None when it has left the configuration."""
+def target_for(config: Config, ref: TargetRef, evidence: dict[str, Any] | None = None) -> Target | None:
+    """The target an alert is about, or None when it has left the configuration.
+
+    Links and pages found by a crawl are rebuilt from the alert's ``evidence`` (which site,
+    which pages link it), so that their recheck fetches only that URL.
+    """
+    if ref.kind in ("link", "page"):
+        return crawl_target_for(config, ref, evidence)
     return next((t for t in all_targets(config) if t.ref.key == ref.key), None)
 
 
 def targets_from_config(config: Config, ids: Sequence[str] = ()) -> list[Target]:
-    """All configured targets, or only those whose id is in ``ids`` (unknown ids: UsageError)."""
+    """All configured targets, or those whose id is in ``ids`` (a site id: its homepage and its crawl)."""
     everything = all_targets(config)
     if not ids:
         return everything
-    by_id = {t.ref.id: t for t in everything}
-    unknown = [i for i in ids if i not in by_id]
+    known = dict.fromkeys(t.ref.id for t in everything)
+    unknown = [i for i in ids if i not in known]
     if unknown:
-        raise UsageError(f"未知的目标 id: {', '.join(unknown)}（可用: {', '.join(by_id)}）")
-    return [by_id[i] for i in ids]
+        raise UsageError(f"未知的目标 id: {', '.join(unknown)}（可用: {', '.join(known)}）")
+    return [t for i in ids for t in everything if t.ref.id == i]
 
 
 Progress = Callable[[int, int, TargetRef, str | None], None]
 
 
+def _record(inspection: Inspection, target: Target, seen: list[Observation]) -> None:
+    """Mark what a target's observations vouch for; a crawl also brings its coverage and its errors."""
+    if isinstance(seen, Observed):
+        inspection.errors.extend(seen.errors)
+        inspection.stats.links_checked += seen.links_checked
+        if seen.covers is not None:
+            inspection.covered.append(seen.covers)
+        if seen.claims_target:
+            inspection.inspected.add(target.ref.key)
+    else:
+        inspection.inspected.add(target.ref.key)
+    inspection.inspected.update(o.target.key for o in seen)
+
+
 async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, now: datetime,
-                  config: Config, progress: Progress | None = None) -> tuple[Inspection, list[Observation]]:
+                  config: Config, progress: Progress | None = None,
+                  memory: CrawlMemory | None = None) -> tuple[Inspection, list[Observation]]:
     """Observe every target concurrently, then judge the observations with the rules."""
     targets = list(targets)
     today = local_date(now, config.monitor.tz)
-    ctx = InspectContext(fetcher, today)
+    ctx = InspectContext(fetcher, today, rules, memory, now)
     started = time.monotonic()
     inspection = Inspection(now=now)
     observations: list[Observation] = []
@@ -170,8 +199,7 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
         try:
             seen = await target.observe(ctx)
             observations.extend(seen)
-            inspection.inspected.add(target.ref.key)
-            inspection.inspected.update(o.target.key for o in seen)
+            _record(inspection, target, seen)
         except (FetchError, ExtractError) as exc:
             error = str(exc)
         except Exception as exc:  # a hostile page must not crash the round: record it on the target

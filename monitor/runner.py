@@ -13,6 +13,7 @@ from monitor.domain import Inspection, Observation
 from monitor.fetch import Fetcher
 from monitor.inspect import Progress, Target, inspect, targets_from_config
 from monitor.rules import RuleSet
+from monitor.store.crawlpages import DbCrawlMemory
 from monitor.store.db import Database
 from monitor.store.pagecache import DbPageCache
 from monitor.store.rounds import consecutive_failures, finish_round, start_round
@@ -38,4 +39,4 @@ def run_inspection(config: Config, rules: RuleSet, database: Database, now: date
 async def _inspect(config: Config, rules: RuleSet, database: Database, now: datetime,
                    targets: list[Target], progress: Progress | None) -> tuple[Inspection, list[Observation]]:
     async with Fetcher(config.crawl, cache=DbPageCache(database), clock=lambda: now) as fetcher:
-        return await inspect(targets, fetcher, rules, now, config, progress)
+        return await inspect(targets, fetcher, rules, now, config, progress, DbCrawlMemory(database))

@@ -272,3 +272,30 @@ class AlertEventRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(KIND)                # the alert's severity after the event
     round_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("rounds.id", ondelete="SET NULL"))
+
+
+# --- whole-site crawl (issue 6) -------------------------------------------------------------
+
+
+class CrawlPageRow(Base):
+    """What the last crawl saw at one URL: status, validators, content hash, links, content hits.
+
+    No body is kept: the next round sends a conditional request and, for an unchanged
+    page, takes its links and hits from here instead of parsing it again.
+    ``links`` is zlib-compressed ``url\\ttext`` lines; ``hits`` the page's content
+    findings' facts (ID numbers masked), null when it has none.
+    """
+
+    __tablename__ = "crawl_pages"
+
+    url_hash: Mapped[str] = mapped_column(String(32), primary_key=True)   # blake2b-128 hex of url
+    site_id: Mapped[str] = mapped_column(ID, index=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,145 @@
+"""The crawl's breadth-first frontier and its memory of every URL met in the round.
+
+Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
+entry in ``seen``: the hash of its key and a few flag bits. Only URLs not yet answered
+(the queue) and URLs that failed carry more: their fetch URL, depth and up to
+``MAX_SOURCES`` linking pages with link text — the evidence a dead link needs. A
+link found again after it answered well costs one dictionary lookup and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from monitor.crawl.memory import PageRecord
+from monitor.crawl.urls import key
+
+PAGE, RESOURCE, EXTERNAL = 0, 1, 2
+LINK_OK, PAGE_OK = 1, 2          # flags in ``seen``: answered well; content inspected (or unchanged)
+MAX_SOURCES = 10
+
+
+class Entry:
+    """A URL waiting for its answer (or one that failed), with the pages that link it."""
+
+    __slots__ = ("attempts", "depth", "error", "home", "kind", "record", "sources", "status", "total", "url")
+
+    def __init__(self, url: str, depth: int, kind: int, page: str, text: str, home: bool) -> None:
+        self.url = url
+        self.depth = depth
+        self.kind = kind
+        self.sources: list[tuple[str, str]] = [(page, text)] if page else []
+        self.total = 1 if page else 0
+        self.home = home
+        self.record: PageRecord | None = None
+        self.status: int | None = None
+        self.error = ""
+        self.attempts = 0
+
+    def add_source(self, page: str, text: str, home: bool) -> None:
+        self.total += 1
+        self.home = self.home or home
+        if len(self.sources) < MAX_SOURCES and all(p != page for p, _ in self.sources):
+            self.sources.append((page, text))
+
+
+@dataclass
+class Caps:
+    max_pages: int
+    max_depth: int
+    max_external: int
+
+
+@dataclass
+class Frontier:
+    caps: Caps
+    seen: dict[int, int] = field(default_factory=dict)
+    pending: dict[int, Entry] = field(default_factory=dict)
+    queue: deque[Entry] = field(default_factory=deque)
+    external: deque[Entry] = field(default_factory=deque)
+    pages_queued: int = 0
+    externals_queued: int = 0
+    skipped_pages: int = 0        # over max_pages or max_depth: never fetched, never covered
+    skipped_external: int = 0
+
+    def is_new(self, url: str) -> bool:
+        return hash(key(url)) not in self.seen
+
+    def wants_text(self, url: str) -> bool:
+        """Whether a new link to ``url`` would be recorded (so its text is worth computing)."""
+        h = hash(key(url))
+        return h not in self.seen or h in self.pending
+
+    def offer(self, url: str, depth: int, kind: int, page: str, text: str, home: bool) -> None:
+        """A link from ``page`` (at the homepage when ``home``) to ``url``, found at ``depth``."""
+        h = hash(key(url))
+        if h in self.seen:
+            entry = self.pending.get(h)
+            if entry is not None:
+                entry.add_source(page, text, home)
+            return
+        if kind == PAGE and (depth > self.caps.max_depth or self.pages_queued >= self.caps.max_pages):
+            self.skipped_pages += 1
+            return
+        if kind == EXTERNAL and self.externals_queued >= self.caps.max_external:
+            self.skipped_external += 1
+            return
+        entry = Entry(url, depth, kind, page, text, home)
+        self.seen[h] = 0
+        self.pending[h] = entry
+        if kind == EXTERNAL:
+            self.externals_queued += 1
+            self.external.append(entry)
+        else:
+            self.pages_queued += kind == PAGE
+            self.queue.append(entry)
+
+    def take(self, limit: int) -> list[Entry]:
+        batch: list[Entry] = []
+        while self.queue and len(batch) < limit:
+            batch.append(self.queue.popleft())
+        return batch
+
+    def answered(self, entry: Entry, *, page_ok: bool = False) -> None:
+        """The URL answered well: forget its evidence, remember only that."""
+        h = hash(key(entry.url))
+        self.seen[h] = LINK_OK | (PAGE_OK if page_ok else 0)
+        self.pending.pop(h, None)
+
+    def drop(self, entry: Entry) -> None:
+        """The URL could not be judged: neither pending nor covered."""
+        self.pending.pop(hash(key(entry.url)), None)
+
+    def entry(self, url: str) -> Entry | None:
+        return self.pending.get(hash(key(url)))
+
+    def also(self, url: str, flags: int) -> None:
+        """A redirect target reached through another URL counts as seen too."""
+        h = hash(key(url))
+        if h not in self.pending:
+            self.seen[h] = self.seen.get(h, 0) | flags
+
+    def failed(self) -> list[Entry]:
+        return [e for e in self.pending.values() if e.status is not None or e.error]
+
+    def covers(self, kind: str, url: str) -> bool:
+        flags = self.seen.get(hash(key(url)), 0)
+        return bool(flags & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
+
+
+class Coverage:
+    """Which page and link targets a crawl inspected, answered from the frontier's flags.
+
+    The alert engine asks it whether a fixed link's or page's alert may be resolved;
+    keeping the answer here spares one observation object per healthy URL.
+    """
+
+    def __init__(self, frontier: Frontier) -> None:
+        self._frontier = frontier
+
+    def __contains__(self, target_key: object) -> bool:
+        if not isinstance(target_key, tuple) or len(target_key) != 2:
+            return False
+        kind, url = target_key
+        return isinstance(url, str) and self._frontier.covers(kind, url)
