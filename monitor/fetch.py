@@ -27,6 +27,7 @@ technical detail; ``transient`` says whether trying again later may help.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
@@ -384,12 +385,23 @@ def _raise_for_status(raw: Raw) -> None:
 
 
 def _host_key(url: str) -> str:
+    """``host:port`` of ``url``, the politeness key; FetchError for what is not an http(s) address."""
+    scheme, sep, rest = url.partition("://")
+    end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        return _netloc_key(scheme.lower(), rest[:end]) if sep else _netloc_key(url, "")
+    except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(url, f"网址无效: {exc}", transient=False) from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise FetchError(url, f"网址无效: 不支持的网址 {url}", transient=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _netloc_key(scheme: str, netloc: str) -> str:
+    """Cached per origin: parsing every URL of a 20,000-page crawl again would cost seconds."""
+    if scheme not in ("http", "https") or not netloc:
+        raise ValueError(f"不支持的网址 {scheme}{'://' + netloc if netloc else ''}")
+    parsed = httpx.URL(f"{scheme}://{netloc}/")
+    if not parsed.host:
+        raise ValueError(f"不支持的网址 {scheme}://{netloc}")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     return f"{parsed.host}:{port}"
 

@@ -54,18 +54,16 @@ def iter_links(tree: HtmlElement, limit: int) -> Iterator[Link]:
 def link_text(el: HtmlElement) -> str:
     """What a person sees of the link (its text, title or alt), short."""
     text = el.text if len(el) == 0 else el.text_content()
-    text = " ".join((text or "").split())
+    if text:
+        text = " ".join(text.split()) if ("  " in text or "\n" in text or "\t" in text) else text.strip()
     if not text:
         text = (el.get("title") or el.get("alt") or "").strip()
     return text[:TEXT_LIMIT]
 
 
-def is_pager(el: HtmlElement) -> bool:
-    """A 下一页 / 尾页 … link: the list goes on at the same depth."""
-    if el.tag != "a":
-        return False
-    text = el.text if len(el) == 0 else el.text_content()
-    return bool(text) and len(text) < 12 and _PAGER.match(text) is not None
+def is_pager(text: str) -> bool:
+    """A 下一页 / 尾页 … link text: the list goes on at the same depth."""
+    return 0 < len(text) < 12 and _PAGER.match(text) is not None
 
 
 def base_of(tree: HtmlElement, url: str) -> str:

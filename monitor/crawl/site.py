@@ -87,7 +87,9 @@ class SiteCrawler:
         self.frontier.offer(self.start, 0, PAGE, "", "", False)
         while True:
             await self._pool(self._internal_worker, self.settings.concurrency)
+            log.info("site %s: own pages done, %d URLs seen", self.site.id, len(self.frontier.seen))
             await self._pool(self._external_worker, self.settings.external_concurrency)
+            log.info("site %s: external links done", self.site.id)
             again = [e for e in self.frontier.failed() if e.attempts < ATTEMPTS]
             if not again:
                 break
@@ -186,7 +188,7 @@ class SiteCrawler:
     def _parse(self, entry: Entry, resp: Response, final: str, digest: str) -> None:
         text, _ = decode_html(resp.content, charset_of(resp.headers))
         tree = as_tree(text)
-        links = self._links(tree, base_of(tree, final))
+        links = self._links(tree, normalize(base_of(tree, final)) or final)
         hits = self.scanner.scan(tree, self.today)
         title = hits.pop("title", "") if hits else ""
         self._write(PageRecord(entry.url, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
@@ -234,7 +236,8 @@ class SiteCrawler:
         for href, element in iter_links(tree, self.settings.max_links_per_page):
             url = resolve(base, href)
             if url is not None and url not in found:
-                found[url] = (link_text(element), is_pager(element))
+                text = link_text(element)
+                found[url] = (text, is_pager(text))
         for ref in trs_pages(tree, TRS_PAGES_LIMIT):
             url = resolve(base, ref)
             if url is not None:

@@ -33,13 +33,27 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.I)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_\-.~/%]*")     # a relative path needing no cleaning
+
+
 def resolve(base: str, href: str) -> str | None:
-    """The fetch URL of ``href`` on a page at ``base``; None for javascript:, mailto:, '#' and junk."""
+    """The fetch URL of ``href`` on a page at normalized ``base``; None for javascript:, mailto:, '#' and junk.
+
+    The commonest shapes — ``/path``, ``./name`` and ``name`` with nothing to clean — are
+    joined by hand; everything else goes through ``urljoin`` and ``normalize`` (cached).
+    """
     query = base.find("?")
     slash = base.rfind("/", 0, query if query >= 0 else len(base))
-    if slash > 7 and not href.startswith(("?", "#")):
-        return _resolve(base[:slash + 1], href)
-    return _resolve(base, href)
+    if slash <= 7 or href[:1] in ("?", "#", ""):
+        return _resolve(base, href)
+    if href[0] == "/":
+        if href[1:2] != "/" and _PLAIN.fullmatch(href, 1) and "/." not in href:
+            return base[:base.find("/", base.find("//") + 2)] + href
+    else:
+        plain = href[2:] if href.startswith("./") else href
+        if _PLAIN.fullmatch(plain) and "/." not in plain and not plain.startswith("."):
+            return base[:slash + 1] + plain
+    return _resolve(base[:slash + 1], href)
 
 
 @lru_cache(maxsize=16384)
