@@ -89,7 +89,8 @@ def test_unknown_kind_lists_known_kinds(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_rules([path])
     assert info.value.problems == [
-        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: blank, freshness, source_failing）"]
+        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: blank, broken_link, freshness, privacy, "
+        "source_failing, wordlist）"]
 
 
 def test_unknown_key_and_bad_thresholds_reported_together(tmp_path: Path) -> None:
