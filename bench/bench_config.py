@@ -20,7 +20,8 @@ def config_text(truth: dict, base: str, database: str, concurrency: int) -> str:
     lines = ["[monitor]", f'database = "{database}"', "", "[crawl]", f"concurrency = {concurrency}",
              f"per_host = {concurrency}", "retries = 0", "timeout_s = 20", "max_pages = 200000", "",
              "[[units]]", 'id = "xzfb"', 'name = "县政府办"', "",
-             "[[sites]]", 'id = "portal"', f'name = "{truth["county"]}人民政府"', f'url = "{base}/"', 'unit = "xzfb"', ""]
+             "[[sites]]", 'id = "portal"', f'name = "{truth["county"]}人民政府"', f'url = "{base}/"',
+             'unit = "xzfb"', ""]
     for column in truth["columns"]:
         lines += ["[[columns]]", f'id = "{column["id"]}"', 'site = "portal"', f'name = "{column["name"]}"',
                   f'url = "{base}{column["url"]}"', f'category = "{CATEGORIES.get(column["kind"], "static")}"',

@@ -56,7 +56,7 @@ class Privacy:
         hits = ctx.observation.facts.get("id_numbers") or []
         if not hits:
             return None
-        evidence = {"page": ctx.observation.target.url, "count": len(hits),
+        evidence = {"page": ctx.observation.target.url, "count": len(hits), "site": facts_site(ctx),
                     "numbers": [h["masked"] for h in hits], "contexts": [h["context"] for h in hits]}
         return make_finding(ctx, ctx.rule.params["severity"], evidence, first=hits[0]["masked"])
 
@@ -84,9 +84,15 @@ class WordListKind:
         matches = [{"wrong": h["wrong"], "right": h["right"], "context": h["context"]} for h in hits]
         first = hits[0]
         suggestion = f"（应为“{first['right']}”）" if first.get("right") else ""
-        evidence = {"page": ctx.observation.target.url, "count": len(hits), "matches": matches}
+        evidence = {"page": ctx.observation.target.url, "count": len(hits), "site": facts_site(ctx),
+                    "matches": matches}
         return make_finding(ctx, ctx.rule.params["severity"], evidence, wrong=first["wrong"],
                             suggestion=suggestion)
+
+
+def facts_site(ctx: RuleContext) -> str:
+    """The site a crawled page belongs to: a recheck of the finding goes back to it."""
+    return str(ctx.observation.facts.get("site", ""))
 
 
 def wordlist_paths(rule: Rule) -> list[Path]:

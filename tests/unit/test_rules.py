@@ -134,3 +134,30 @@ def test_source_failing_after_two_rounds_goes_to_office(rules) -> None:
     assert finding.message == ("栏目“政务要闻”已连续2轮无法检查（HTTP 404 Not Found），"
                                "巡检程序看不到它，请核实网址或配置")
     assert finding.evidence == {"error": "HTTP 404 Not Found", "rounds": 2, "unit": "fgj"}
+
+
+def test_wordlist_rule_needs_existing_files(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[rule]]\nid = "w"\nkind = "wordlist"\ntarget = "page"\nseverity = "red"\n'
+                           'wordlists = ["lists/*.txt"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_rules([path])
+    assert info.value.problems == ["custom.toml: rule[0](w).wordlists: 'lists/*.txt' 没有匹配任何文件"]
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "county.txt").write_text("某某错误 => 某某正确\n", encoding="utf-8")
+    rules = load_rules([path])
+    assert rules.of_kind("wordlist")[0].base == tmp_path
+
+
+def test_broken_link_colour_depends_on_the_homepage() -> None:
+    rules = load_rules(sorted(rules_dir().glob("*.toml")))
+    facts = {"broken": True, "status": 404, "error": "HTTP 404", "on_homepage": True, "site": "portal",
+             "sources": [{"url": "http://h/", "text": "领导之窗"}], "sources_total": 1}
+    obs = Observation(TargetRef("link", "http://h/x.html", "领导之窗", "http://h/x.html"), "xzfb", facts=facts)
+    [red] = rules.evaluate([obs], date(2026, 11, 26))
+    assert (red.rule, red.severity) == ("link.broken", "red")
+    assert red.message == "失效链接（首页）“领导之窗”（HTTP 404）：http://h/x.html，共 1 个页面引用"
+    obs.facts["on_homepage"] = False
+    [yellow] = rules.evaluate([obs], date(2026, 11, 26))
+    assert yellow.severity == "yellow" and yellow.evidence["pages"] == facts["sources"]
+    obs.facts["broken"] = False
+    assert rules.evaluate([obs], date(2026, 11, 26)) == []
