@@ -20,7 +20,7 @@ import logging
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from lxml.html import HtmlElement
@@ -54,7 +54,6 @@ class CrawlOutcome:
     errors: list[InspectionError]
     coverage: Coverage
     links_checked: int
-    notes: list[str] = field(default_factory=list)
 
 
 class SiteCrawler:
@@ -285,27 +284,20 @@ class SiteCrawler:
     async def _is_private(self, host: str) -> bool:
         """Whether ``host`` is, or resolves to, a loopback/private address (looked up once per host)."""
         if host not in self._private_hosts:
-            private = is_private_address(host)
-            if not private:
-                try:
-                    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-                except OSError:
-                    infos = []          # unresolvable: the check itself will say so
-                private = any(is_private_address(str(info[4][0])) for info in infos)
+            private = is_private_address(host) or any(is_private_address(a) for a in await host_addresses(host))
             self._private_hosts[host] = private
         return self._private_hosts[host]
 
     def _outcome(self) -> CrawlOutcome:
         observations = [self._dead_link(e) for e in self.frontier.failed()]
         observations += [self._page(url, hits) for url, hits in self._hits]
-        notes = []
         if self.frontier.skipped_pages:
-            notes.append(f"达到页面数或层数上限，{self.frontier.skipped_pages} 个链接未抓取")
+            log.warning("site %s: page or depth cap reached, %d links not crawled (crawl.max_pages, max_depth)",
+                        self.site.id, self.frontier.skipped_pages)
         if self.frontier.skipped_external:
-            notes.append(f"达到外站链接上限，{self.frontier.skipped_external} 个外站链接未检查")
-        for note in notes:
-            log.warning("site %s: %s", self.site.id, note)
-        return CrawlOutcome(observations, self._errors, Coverage(self.frontier), self.links_checked, notes)
+            log.warning("site %s: external cap reached, %d external links not checked (crawl.max_external)",
+                        self.site.id, self.frontier.skipped_external)
+        return CrawlOutcome(observations, self._errors, Coverage(self.frontier), self.links_checked)
 
     def _dead_link(self, entry: Entry) -> Observation:
         text = next((t for _, t in entry.sources if t), "")
@@ -317,6 +309,15 @@ class SiteCrawler:
     def _page(self, url: str, hits: dict) -> Observation:
         name = hits.get("title") or url
         return Observation(TargetRef("page", url, name, url), self.site.unit, facts={**hits, "site": self.site.id})
+
+
+async def host_addresses(host: str) -> list[str]:
+    """The addresses ``host`` resolves to; none when it does not resolve (the check itself will say so)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return []
+    return [str(info[4][0]) for info in infos]
 
 
 def _validators(record: PageRecord | None) -> dict[str, str]:
