@@ -21,15 +21,20 @@ MAX_SOURCES = 10
 
 
 class Entry:
-    """A URL waiting for its answer (or one that failed), with the pages that link it."""
+    """A URL waiting for its answer (or one that failed), with the pages that link it.
 
-    __slots__ = ("attempts", "depth", "error", "home", "kind", "record", "sources", "status", "total", "url")
+    Only the linking pages are kept (their URL strings are shared with the pages' own
+    entries); the link text is read back from ``CrawlMemory`` for the few that fail.
+    """
 
-    def __init__(self, url: str, depth: int, kind: int, page: str, text: str, home: bool) -> None:
+    __slots__ = ("attempts", "depth", "error", "home", "kind", "more", "page", "record", "status", "total", "url")
+
+    def __init__(self, url: str, depth: int, kind: int, page: str, home: bool) -> None:
         self.url = url
         self.depth = depth
         self.kind = kind
-        self.sources: list[tuple[str, str]] = [(page, text)] if page else []
+        self.page = page                          # the first page that links it ('' for the homepage)
+        self.more: list[str] | None = None        # up to MAX_SOURCES - 1 further pages
         self.total = 1 if page else 0
         self.home = home
         self.record: PageRecord | None = None
@@ -37,11 +42,19 @@ class Entry:
         self.error = ""
         self.attempts = 0
 
-    def add_source(self, page: str, text: str, home: bool) -> None:
+    @property
+    def sources(self) -> list[str]:
+        return ([self.page] if self.page else []) + (self.more or [])
+
+    def add_source(self, page: str, home: bool) -> None:
         self.total += 1
         self.home = self.home or home
-        if len(self.sources) < MAX_SOURCES and all(p != page for p, _ in self.sources):
-            self.sources.append((page, text))
+        if page == self.page:
+            return
+        if self.more is None:
+            self.more = []
+        if len(self.more) < MAX_SOURCES - 1 and page not in self.more:
+            self.more.append(page)
 
 
 @dataclass
@@ -53,9 +66,10 @@ class Caps:
 
 @dataclass
 class Frontier:
+    """``seen`` maps the hash of each URL's key to its ``Entry`` while it waits or fails, then to its flags."""
+
     caps: Caps
-    seen: dict[int, int] = field(default_factory=dict)
-    pending: dict[int, Entry] = field(default_factory=dict)
+    seen: dict[int, int | Entry] = field(default_factory=dict)
     queue: deque[Entry] = field(default_factory=deque)
     external: deque[Entry] = field(default_factory=deque)
     pages_queued: int = 0
@@ -63,21 +77,13 @@ class Frontier:
     skipped_pages: int = 0        # over max_pages or max_depth: never fetched, never covered
     skipped_external: int = 0
 
-    def is_new(self, url: str) -> bool:
-        return hash(key(url)) not in self.seen
-
-    def wants_text(self, url: str) -> bool:
-        """Whether a new link to ``url`` would be recorded (so its text is worth computing)."""
-        h = hash(key(url))
-        return h not in self.seen or h in self.pending
-
-    def offer(self, url: str, depth: int, kind: int, page: str, text: str, home: bool) -> None:
+    def offer(self, url: str, depth: int, kind: int, page: str, home: bool) -> None:
         """A link from ``page`` (at the homepage when ``home``) to ``url``, found at ``depth``."""
         h = hash(key(url))
-        if h in self.seen:
-            entry = self.pending.get(h)
-            if entry is not None:
-                entry.add_source(page, text, home)
+        known = self.seen.get(h)
+        if known is not None:
+            if type(known) is Entry:
+                known.add_source(page, home)
             return
         if kind == PAGE and (depth > self.caps.max_depth or self.pages_queued >= self.caps.max_pages):
             self.skipped_pages += 1
@@ -85,9 +91,8 @@ class Frontier:
         if kind == EXTERNAL and self.externals_queued >= self.caps.max_external:
             self.skipped_external += 1
             return
-        entry = Entry(url, depth, kind, page, text, home)
-        self.seen[h] = 0
-        self.pending[h] = entry
+        entry = Entry(url, depth, kind, page, home)
+        self.seen[h] = entry
         if kind == EXTERNAL:
             self.externals_queued += 1
             self.external.append(entry)
@@ -103,29 +108,31 @@ class Frontier:
 
     def answered(self, entry: Entry, *, page_ok: bool = False) -> None:
         """The URL answered well: forget its evidence, remember only that."""
-        h = hash(key(entry.url))
-        self.seen[h] = LINK_OK | (PAGE_OK if page_ok else 0)
-        self.pending.pop(h, None)
+        self.seen[hash(key(entry.url))] = LINK_OK | (PAGE_OK if page_ok else 0)
 
     def drop(self, entry: Entry) -> None:
-        """The URL could not be judged: neither pending nor covered."""
-        self.pending.pop(hash(key(entry.url)), None)
+        """The URL could not be judged: seen, but neither waiting nor covered."""
+        self.seen[hash(key(entry.url))] = 0
 
     def entry(self, url: str) -> Entry | None:
-        return self.pending.get(hash(key(url)))
+        known = self.seen.get(hash(key(url)))
+        return known if type(known) is Entry else None
 
     def also(self, url: str, flags: int) -> None:
         """A redirect target reached through another URL counts as seen too."""
         h = hash(key(url))
-        if h not in self.pending:
-            self.seen[h] = self.seen.get(h, 0) | flags
+        known = self.seen.get(h, 0)
+        if type(known) is not Entry:
+            self.seen[h] = known | flags
 
     def failed(self) -> list[Entry]:
-        return [e for e in self.pending.values() if e.status is not None or e.error]
+        return [e for e in self.seen.values() if type(e) is Entry and (e.status is not None or e.error)]
 
     def covers(self, kind: str, url: str) -> bool:
-        flags = self.seen.get(hash(key(url)), 0)
-        return bool(flags & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
+        known = self.seen.get(hash(key(url)), 0)
+        if type(known) is Entry:
+            return False
+        return bool(known & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
 
 
 class Coverage:

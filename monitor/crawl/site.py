@@ -83,7 +83,7 @@ class SiteCrawler:
     # -- the round ------------------------------------------------------------------------
 
     async def run(self) -> CrawlOutcome:
-        self.frontier.offer(self.start, 0, PAGE, "", "", False)
+        self.frontier.offer(self.start, 0, PAGE, "", False)
         while True:
             await self._pool(self._internal_worker, self.settings.concurrency)
             log.info("site %s: own pages done, %d URLs seen", self.site.id, len(self.frontier.seen))
@@ -192,7 +192,7 @@ class SiteCrawler:
         title = hits.pop("title", "") if hits else ""
         self._write(PageRecord(entry.url, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
                                digest, title, encode_links(links), {"title": title, **hits} if hits else None))
-        self._follow(entry, final, links)
+        self._follow(entry, entry.url, links)      # the URL its record is kept under: link texts come back from it
         if hits:
             self._hits.append((entry.url, {"title": title, **hits}))
         self.frontier.answered(entry, page_ok=True)
@@ -245,14 +245,14 @@ class SiteCrawler:
 
     def _follow(self, entry: Entry, page: str, links: Links) -> None:
         home, offer, netlocs = entry.depth == 0, self.frontier.offer, self.netlocs
-        for url, text, pager in links:
+        for url, _, pager in links:
             if netloc_of(url) in netlocs:
                 kind = RESOURCE if is_resource(url) else PAGE
             elif self.settings.check_external:
                 kind = EXTERNAL
             else:
                 continue
-            offer(url, entry.depth if pager else entry.depth + 1, kind, page, text, home)
+            offer(url, entry.depth if pager else entry.depth + 1, kind, page, home)
 
     # -- outcomes -------------------------------------------------------------------------
 
@@ -289,7 +289,9 @@ class SiteCrawler:
         return self._private_hosts[host]
 
     def _outcome(self) -> CrawlOutcome:
-        observations = [self._dead_link(e) for e in self.frontier.failed()]
+        dead = self.frontier.failed()
+        texts = self._link_texts(dead)
+        observations = [self._dead_link(e, texts) for e in dead]
         observations += [self._page(url, hits) for url, hits in self._hits]
         if self.frontier.skipped_pages:
             log.warning("site %s: page or depth cap reached, %d links not crawled (crawl.max_pages, max_depth)",
@@ -299,11 +301,24 @@ class SiteCrawler:
                         self.site.id, self.frontier.skipped_external)
         return CrawlOutcome(observations, self._errors, Coverage(self.frontier), self.links_checked)
 
-    def _dead_link(self, entry: Entry) -> Observation:
-        text = next((t for _, t in entry.sources if t), "")
+    def _link_texts(self, dead: list[Entry]) -> dict[tuple[str, str], str]:
+        """(page, url) → link text for the dead links, read back from the linking pages' records."""
+        wanted = {e.url for e in dead}
+        pages = list(dict.fromkeys(page for e in dead for page in e.sources))
+        texts: dict[tuple[str, str], str] = {}
+        for start in range(0, len(pages), WRITE_BATCH):
+            for page, record in self.memory.lookup(pages[start:start + WRITE_BATCH]).items():
+                for url, text, _ in decode_links(record.links):
+                    if url in wanted:
+                        texts[(page, url)] = text
+        return texts
+
+    def _dead_link(self, entry: Entry, texts: dict[tuple[str, str], str]) -> Observation:
+        sources = [{"url": page, "text": texts.get((page, entry.url), "")} for page in entry.sources]
+        text = next((s["text"] for s in sources if s["text"]), "")
         facts = {"broken": True, "status": entry.status or None, "error": entry.error, "on_homepage": entry.home,
                  "external": entry.kind == EXTERNAL, "site": self.site.id, "sources_total": entry.total,
-                 "sources": [{"url": page, "text": t} for page, t in entry.sources]}
+                 "sources": sources}
         return Observation(TargetRef("link", entry.url, text or entry.url, entry.url), self.site.unit, facts=facts)
 
     def _page(self, url: str, hits: dict) -> Observation:
