@@ -62,7 +62,7 @@ class CrawlSettings:
     max_redirects: int = 5
     enabled: bool = True                  # crawl each site for dead links and content checks
     max_depth: int = 30                   # clicks from the homepage; next-page links do not count
-    max_links_per_page: int = 5000        # a page with more links is read up to this many
+    max_links_per_page: int = 20000       # a page with more links is read up to this many
     check_external: bool = True           # check (never crawl) links to other hosts
     max_external: int = 2000              # external links checked per site and round
     external_concurrency: int = 4         # external link checks at a time (politeness)
@@ -206,7 +206,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "max_redirects": Key(int, 5, "最多跟随重定向次数"),
         "enabled": Key(bool, True, "全站抓取：检查错链断链、身份证号、严重表述错误"),
         "max_depth": Key(int, 30, "从首页起最多点击层数（“下一页”不计层数）"),
-        "max_links_per_page": Key(int, 5000, "单页最多读取的链接数"),
+        "max_links_per_page": Key(int, 20000, "单页最多读取的链接数"),
         "check_external": Key(bool, True, "检查指向外站的链接（只检查，不抓取外站）"),
         "max_external": Key(int, 2000, "每站每轮最多检查的外站链接数"),
         "external_concurrency": Key(int, 4, "同时检查的外站链接数"),

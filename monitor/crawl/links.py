@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
-from monitor.extract.links import datastore_records, datastore_scripts, page_base
+from monitor.extract.links import datastore_scripts, iter_datastore_records, page_base
 from monitor.extract.lists import trs_pager
 
 TEXT_LIMIT = 40
@@ -41,7 +41,7 @@ def iter_links(tree: HtmlElement, limit: int) -> Iterator[Link]:
             if count >= limit:
                 return
     for script in datastore_scripts(tree):
-        for row in datastore_records(script):
+        for row in iter_datastore_records(script):        # one at a time: a page may hold thousands
             for el in row.iter("a", "area", "img"):
                 ref = el.get(_ATTRIBUTE[el.tag])
                 if ref:

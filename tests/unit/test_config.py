@@ -167,5 +167,5 @@ def test_crawl_defaults_and_hosts(tmp_path: Path) -> None:
     config = load_text(tmp_path, text)
     assert config.sites[0].hosts == ("www.example.gov.cn", "zwgk.example.gov.cn:8080")
     crawl = config.crawl
-    assert (crawl.enabled, crawl.max_depth, crawl.max_links_per_page, crawl.check_external) == (True, 30, 5000, True)
+    assert (crawl.enabled, crawl.max_depth, crawl.max_links_per_page, crawl.check_external) == (True, 30, 20000, True)
     assert (crawl.max_external, crawl.external_concurrency, crawl.allow_private) == (2000, 4, False)
