@@ -4,7 +4,8 @@ Configured targets (``units``, ``sites``, ``columns``, ``accounts``) are copies 
 config kept so that history can name them after they leave the config: they are
 deactivated, never deleted. ``rounds`` with their ``observations`` and ``findings`` are
 the record of every inspection; ``page_cache`` keeps validators and bodies between
-rounds for conditional requests.
+rounds for conditional requests; ``crawl_pages`` is the whole-site crawl's memory of every URL
+(validators, content hash, links and content hits — no bodies) for incremental rounds.
 
 Every timestamp goes through ``UTCDateTime``: stored as UTC, read back tz-aware in UTC,
 and a naive datetime is refused (it would be ambiguous between Asia/Shanghai and UTC).
