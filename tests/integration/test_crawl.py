@@ -253,6 +253,13 @@ def test_fixed_link_resolves_and_recheck_fetches_only_that_url(
     _, shown = run(config, capsys, "alerts", "show", str(gone["id"]), "--json", now=LATER)
     assert shown["severity"] == "red"                       # yellow not fixed within the week: 升级为红色通报
 
+    leak = next(a for a in alerts if a["rule"] == "content.privacy")
+    site.clear_log()
+    run(config, capsys, "recheck", str(leak["id"]), now=LATER)
+    assert site.paths_requested() == ["/xxgk/a.html"]      # the page alone, its content checked again
+    _, shown = run(config, capsys, "alerts", "show", str(leak["id"]), "--json", now=LATER)
+    assert (shown["status"], shown["overdue"]) == ("open", True)
+
     handler = site.handlers.pop("/gone410.html")
     site.set("/gone410.html", page("旧栏目", "<p>恢复了</p>"))
     try:

@@ -1,13 +1,18 @@
-"""URL normalization, scope and the frontier's memory (issue 6, point 1)."""
+"""URL normalization, scope, the frontier's memory and target selection (issue 6, point 1)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from monitor.config import Column, Config, Site
 from monitor.crawl.frontier import EXTERNAL, PAGE, Caps, Coverage, Frontier
 from monitor.crawl.links import is_pager
 from monitor.crawl.memory import decode_links, encode_links
+from monitor.crawl.targets import SiteCrawlTarget
 from monitor.crawl.urls import is_private_address, is_resource, key, normalize, resolve, site_netlocs
+from monitor.inspect import HomepageTarget, targets_from_config
 
 BASE = "http://www.example.gov.cn/xwzx/zwyw/202611/t20261105_1.html"
 
@@ -84,3 +89,12 @@ def test_frontier_keeps_evidence_only_for_unanswered_urls() -> None:
     coverage = Coverage(frontier)
     assert ("page", "http://h/index.html") in coverage and ("link", "http://h/") in coverage
     assert ("link", "http://h/dead.html") not in coverage and ("link", "http://h/deep.html") not in coverage
+
+
+def test_a_site_id_selects_its_homepage_check_and_its_crawl() -> None:
+    site = Site("portal", "示例县人民政府", "http://www.example.gov.cn/", "xzfb")
+    column = Column("zwyw", "portal", "政务要闻", "http://www.example.gov.cn/zwyw/", "news", "xzfb")
+    config = Config(base_dir=Path("."), sites=(site,), columns=(column,))
+    chosen = targets_from_config(config, ["portal"])
+    assert [type(t) for t in chosen] == [HomepageTarget, SiteCrawlTarget]
+    assert len(targets_from_config(config)) == 3
