@@ -217,6 +217,7 @@ def test_check_reports_dead_links_content_and_what_it_could_not_judge(
     assert "字节上限" in errors[f"{base}/big.html"] and "二进制" in errors[f"{base}/fake.html"]
     assert "429" in errors[f"{external.base_url}/busy"] and "403" in errors[f"{external.base_url}/robots-wall"]
     assert f"{external.base_url}/ok.html" not in dead
+    assert f"{base}/bad.html" not in errors and f"{base}/bad.html" not in dead      # malformed HTML is read
 
     # The page with 100,000 links was read up to the cap and the round completed.
     assert 0 < sum(p.startswith("/xxgk/b.html?n=") for p in site.paths_requested()) <= 50
