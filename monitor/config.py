@@ -63,6 +63,13 @@ class CrawlSettings:
     user_agent: str = "zwgk-monitor/1.0 (+contact)"
     retries: int = 2
     max_redirects: int = 5
+    enabled: bool = True                  # crawl each site for dead links and content checks
+    max_depth: int = 30                   # clicks from the homepage; next-page links do not count
+    max_links_per_page: int = 20000       # a page with more links is read up to this many
+    check_external: bool = True           # check (never crawl) links to other hosts
+    max_external: int = 2000              # external links checked per site and round
+    external_concurrency: int = 4         # external link checks at a time (politeness)
+    allow_private: bool = False           # links to loopback/private addresses (automatic when the site is there)
 
 
 EXEMPT_TITLE_KEYWORDS = ("任免", "任职", "免职", "人事", "职务", "工作分工", "批复", "表彰", "通报")
@@ -226,6 +233,13 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "user_agent": Key(str, "zwgk-monitor/1.0 (+contact)", "User-Agent"),
         "retries": Key(int, 2, "失败重试次数"),
         "max_redirects": Key(int, 5, "最多跟随重定向次数"),
+        "enabled": Key(bool, True, "全站抓取：检查错链断链、身份证号、严重表述错误"),
+        "max_depth": Key(int, 30, "从首页起最多点击层数（“下一页”不计层数）"),
+        "max_links_per_page": Key(int, 20000, "单页最多读取的链接数"),
+        "check_external": Key(bool, True, "检查指向外站的链接（只检查，不抓取外站）"),
+        "max_external": Key(int, 2000, "每站每轮最多检查的外站链接数"),
+        "external_concurrency": Key(int, 4, "同时检查的外站链接数"),
+        "allow_private": Key(bool, False, "允许请求内网/本机地址的链接（网站本身在内网时自动允许）"),
     },
     "policy": {
         "window_days": Key(int, 365, "检查最近多少天内发布的政策文件（政策文件、解读栏目按翻页回溯）"),
@@ -437,6 +451,14 @@ def _check_webhook(url: Any, problems: _Problems) -> None:
                          "https://oapi.dingtalk.com/robot/send?access_token=…）")
 
 
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?(:\d{1,5})?$")
+
+
+def _check_host(host: str, path: str, problems: _Problems) -> None:
+    if not _HOST.match(host):
+        problems.add(path, f"{host!r} 不是有效的主机名（写作 host 或 host:port，不含 http://）")
+
+
 def _check_choice(value: Any, choices: tuple[str, ...], path: str, problems: _Problems) -> None:
     if isinstance(value, str) and value not in choices:
         problems.add(path, f"{value!r} 不是可选值之一: {', '.join(choices)}")
@@ -458,16 +480,20 @@ def _build(sections: dict[str, dict[str, Any]], tables: dict[str, list[dict[str,
             parse_schedule(text)
         except ValueError as exc:
             problems.add(f"schedule.{name}", str(exc))
-    for name in ("concurrency", "per_host", "max_pages", "max_bytes", "max_redirects"):
+    for name in ("concurrency", "per_host", "max_pages", "max_bytes", "max_redirects", "max_depth",
+                 "max_links_per_page", "external_concurrency"):
         if crawl[name] < 1:
             problems.add(f"crawl.{name}", f"应为正整数，实际为 {crawl[name]}")
     if crawl["timeout_s"] <= 0:
         problems.add("crawl.timeout_s", "应大于 0")
-    if crawl["retries"] < 0:
-        problems.add("crawl.retries", "不能为负数")
+    for name in ("retries", "max_external"):
+        if crawl[name] < 0:
+            problems.add(f"crawl.{name}", "不能为负数")
 
     for i, row in enumerate(tables["sites"]):
         _check_url(row["url"], f"sites[{i}].url", problems)
+        for j, host in enumerate(row["hosts"] or []):
+            _check_host(host, f"sites[{i}].hosts[{j}]", problems)
     for i, row in enumerate(tables["columns"]):
         _check_url(row["url"], f"columns[{i}].url", problems)
         _check_choice(row["category"], CATEGORIES, f"columns[{i}].category", problems)

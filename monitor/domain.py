@@ -7,6 +7,7 @@ these types touch the database or the network, so every stage is testable alone.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -157,12 +158,32 @@ class InspectionStats:
         return asdict(self) | {"seconds": round(self.seconds, 1)}
 
 
+class Observed(list[Observation]):
+    """The observations of a target that covers many others (a site crawl), and what else it learnt.
+
+    A crawl returns observations only for what needs judging (dead links, pages with
+    hits); ``covers`` answers for every other page or link it inspected, ``errors`` lists
+    the URLs it could not judge. ``claims_target`` False: the target's own key says
+    nothing (the crawl of a site must not vouch for the site's homepage check).
+    """
+
+    def __init__(self, observations: Iterable[Observation] = (), *,
+                 covers: Container[tuple[str, str]] | None = None, errors: Iterable[InspectionError] = (),
+                 links_checked: int = 0, claims_target: bool = True) -> None:
+        super().__init__(observations)
+        self.covers = covers
+        self.errors = list(errors)
+        self.links_checked = links_checked
+        self.claims_target = claims_target
+
+
 @dataclass(slots=True)
 class Inspection:
     """Everything one pass produced: findings, errors, and which targets were seen at all.
 
-    ``inspected`` holds the keys of targets inspected successfully; the alert engine
-    resolves an alert only when its target is in this set (an error never resolves).
+    ``inspected`` holds the keys of targets inspected successfully, ``covered`` the
+    compact answers of site crawls for their pages and links; the alert engine resolves
+    an alert only when ``saw`` its target (an error never resolves).
     """
 
     now: datetime
@@ -170,6 +191,11 @@ class Inspection:
     errors: list[InspectionError] = field(default_factory=list)
     inspected: set[tuple[str, str]] = field(default_factory=set)
     stats: InspectionStats = field(default_factory=InspectionStats)
+    covered: list[Container[tuple[str, str]]] = field(default_factory=list)
+
+    def saw(self, key: tuple[str, str]) -> bool:
+        """Whether this pass inspected the target with this key successfully."""
+        return key in self.inspected or any(key in c for c in self.covered)
 
     def to_json(self) -> dict[str, Any]:
         order = {"red": 0, "yellow": 1}

@@ -3,8 +3,9 @@
 Government servers are slow and fragile (DESIGN §7), so this module owns the
 politeness and failure policy in one place:
 
-- one ``httpx.AsyncClient`` built here (no proxies from the environment, our
-  User-Agent, gzip); tests inject an ``httpx`` transport instead of patching;
+- one client built here (no proxies from the environment, our User-Agent, gzip):
+  aiohttp by default, httpx over a transport that tests inject instead of patching
+  (``monitor.transport``);
 - a total limit and a per-host limit. A request takes its host's slot *before*
   a global one, and the per-host limit is kept below the total, so requests
   queued for a slow or dead host never hold slots that other hosts need;
@@ -26,12 +27,12 @@ technical detail; ``transient`` says whether trying again later may help.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
-import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -44,6 +45,7 @@ from monitor.charset import decode_html, decode_text
 from monitor.clock import system_clock
 from monitor.config import CrawlSettings
 from monitor.errors import FetchError
+from monitor.transport import AiohttpWire, HttpxWire, Raw, Wire, WireFailure
 
 log = logging.getLogger(__name__)
 
@@ -87,25 +89,7 @@ class Response:
     not_modified: bool = False
     elapsed_s: float = 0.0
     redirects: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Raw:
-    """One HTTP exchange, before it becomes a ``Response`` or an error."""
-
-    url: str
-    status: int
-    reason: str
-    headers: dict[str, str]
-    content: bytes
-
-
-class _Attempt(Exception):
-    """One failed attempt, as the ``FetchError`` it becomes if it is the last."""
-
-    def __init__(self, error: FetchError) -> None:
-        super().__init__(error.reason)
-        self.error = error
+    truncated: bool = False
 
 
 class Fetcher:
@@ -126,16 +110,10 @@ class Fetcher:
         self._per_host = max(1, min(settings.per_host, concurrency - 1))
         self._total = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self.pages_fetched = 0      # URLs requested by get/head, whatever their outcome (round stats)
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            trust_env=False,
-            follow_redirects=False,
-            timeout=httpx.Timeout(settings.timeout_s),
-            limits=httpx.Limits(max_connections=concurrency,
-                                max_keepalive_connections=concurrency),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip"},
-        )
+        self.pages_fetched = 0      # URLs requested by get/head/request, whatever their outcome (round stats)
+        headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip"}
+        self._wire: Wire = (HttpxWire(transport, concurrency, settings.timeout_s, headers) if transport
+                            else AiohttpWire(concurrency, settings.timeout_s, headers))
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -145,7 +123,7 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._wire.aclose()
 
     async def get(self, url: str, *, conditional: bool = True,
                   accept: tuple[str, ...] = ("html",)) -> Response:
@@ -183,15 +161,33 @@ class Fetcher:
         response.elapsed_s = time.monotonic() - started
         return response
 
+    async def request(self, method: str, url: str, headers: dict[str, str] | None = None, *,
+                      retries: int | None = None, read_body: bool = True) -> Response:
+        """One request for the crawler: redirects followed, any status returned, body undecoded.
+
+        Lean on purpose (no cache, no decoding, no body check): the crawler reads
+        thousands of pages and decides itself. A body over ``max_bytes`` is cut and
+        flagged ``truncated`` rather than refused, since the link works. Transport
+        failures still raise ``FetchError``.
+        """
+        self.pages_fetched += 1
+        raw, redirects = await self._follow(method, url, headers or {}, truncate=True, retries=retries,
+                                            read_body=read_body)
+        return Response(requested_url=url, url=raw.url, status=raw.status, headers=raw.headers,
+                        content=raw.content, content_type=content_type_of(raw.headers),
+                        redirects=redirects, truncated=raw.truncated)
+
     # -- redirects, retries, one exchange ------------------------------------------------
 
-    async def _follow(self, method: str, url: str,
-                      headers: dict[str, str]) -> tuple[_Raw, list[str]]:
+    async def _follow(self, method: str, url: str, headers: dict[str, str], *, truncate: bool = False,
+                      retries: int | None = None, read_body: bool = True) -> tuple[Raw, list[str]]:
         """Follow up to ``max_redirects`` redirects; a loop ends the same way, named as one."""
         redirects: list[str] = []
         current = url
         while True:
-            raw = await self._with_retries(method, current, headers)
+            raw = await self._with_retries(method, current, headers, truncate and read_body,
+                                           self.settings.retries if retries is None else retries,
+                                           read_body and method == "GET")
             location = raw.headers.get("location")
             if raw.status not in _REDIRECTS or not location:
                 return raw, redirects
@@ -202,15 +198,16 @@ class Fetcher:
                 raise FetchError(url, f"重定向次数过多（>{self.settings.max_redirects}）{loop}: "
                                       f"{current}", transient=False, status=raw.status)
 
-    async def _with_retries(self, method: str, url: str, headers: dict[str, str]) -> _Raw:
+    async def _with_retries(self, method: str, url: str, headers: dict[str, str], truncate: bool,
+                            retries: int, read_body: bool) -> Raw:
         """One hop, retried; holds the host's slot throughout, a global slot only per attempt."""
-        retries = max(0, self.settings.retries)
+        retries = max(0, retries)
         async with self._host_slot(url):
             for attempt in range(retries + 1):
                 last = attempt == retries
                 try:
-                    raw = await self._attempt(method, url, headers)
-                except _Attempt as failed:
+                    raw = await self._attempt(method, url, headers, truncate, read_body)
+                except WireFailure as failed:
                     log.debug("%s %s failed: %s", method, url, failed.error.reason)
                     if last or not failed.error.transient:
                         raise _with_retry_note(failed.error, attempt) from None
@@ -225,46 +222,21 @@ class Fetcher:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _attempt(self, method: str, url: str, headers: dict[str, str]) -> _Raw:
+    async def _attempt(self, method: str, url: str, headers: dict[str, str], truncate: bool,
+                       read_body: bool) -> Raw:
         deadline = self.settings.timeout_s * _DEADLINE_FACTOR
         async with self._total:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(deadline):
-                    raw = await self._exchange(method, url, headers)
+                    raw = await self._wire.exchange(method, url, headers, read_body=read_body,
+                                                    cap=self.settings.max_bytes, truncate=truncate)
             except TimeoutError:
-                raise _Attempt(FetchError(url, f"请求超时（总计超过 {deadline:g} 秒）",
-                                          transient=True)) from None
-            except httpx.HTTPError as exc:
-                raise _Attempt(_map_error(url, exc, self.settings.timeout_s)) from exc
-            except httpx.InvalidURL as exc:
-                raise _Attempt(FetchError(url, f"网址无效: {exc}", transient=False)) from exc
-        log.debug("%s %s -> %d in %.0f ms", method, url, raw.status,
-                  (time.monotonic() - started) * 1000)
+                raise WireFailure(FetchError(url, f"请求超时（总计超过 {deadline:g} 秒）",
+                                             transient=True)) from None
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %d in %.0f ms", method, url, raw.status, (time.monotonic() - started) * 1000)
         return raw
-
-    async def _exchange(self, method: str, url: str, headers: dict[str, str]) -> _Raw:
-        async with self._client.stream(method, url, headers=headers) as resp:
-            wanted = method == "GET" and 200 <= resp.status_code < 300
-            content = await self._read_capped(url, resp) if wanted else b""
-            return _Raw(str(resp.url), resp.status_code,
-                        f"HTTP {resp.status_code} {resp.reason_phrase}".rstrip(),
-                        {k.lower(): v for k, v in resp.headers.items()}, content)
-
-    async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
-        """Read the (decompressed) body, refusing it as soon as it passes ``max_bytes``."""
-        cap = self.settings.max_bytes
-        declared = resp.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap and "content-encoding" not in resp.headers:
-            raise _too_big(url, cap)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise _too_big(url, cap)
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         key = _host_key(url)
@@ -283,7 +255,7 @@ class Fetcher:
             return None
         return page
 
-    def _from_cache(self, url: str, raw: _Raw, cached: CachedPage | None,
+    def _from_cache(self, url: str, raw: Raw, cached: CachedPage | None,
                     redirects: list[str]) -> Response:
         if cached is None or cached.content is None:
             raise FetchError(url, "HTTP 304 但没有缓存的页面内容", transient=False, status=304)
@@ -291,12 +263,12 @@ class Fetcher:
             self._cache.put(replace(cached, fetched_at=self._clock()))
         headers = {"content-type": cached.content_type or "", **raw.headers}
         headers.pop("content-length", None)  # the 304's own, not the cached body's
-        stored = _Raw(raw.url, 304, raw.reason, headers, cached.content)
+        stored = Raw(raw.url, 304, raw.reason, headers, cached.content)
         response = _build(url, stored, redirects)
         response.not_modified = True
         return response
 
-    def _store(self, url: str, raw: _Raw, content_type: str) -> None:
+    def _store(self, url: str, raw: Raw, content_type: str) -> None:
         if self._cache is None or raw.status != 200:
             return
         self._cache.put(CachedPage(
@@ -340,7 +312,7 @@ def looks_like_html(content: bytes) -> bool:
     return bool(_HTML_START.match(head)) or b"<html" in head.lower()
 
 
-def _build(url: str, raw: _Raw, redirects: list[str]) -> Response:
+def _build(url: str, raw: Raw, redirects: list[str]) -> Response:
     mime = content_type_of(raw.headers)
     text, encoding = _decode(raw.content, mime, charset_of(raw.headers))
     return Response(requested_url=url, url=raw.url, status=raw.status, headers=raw.headers,
@@ -403,7 +375,7 @@ def _check_body(response: Response, accept: tuple[str, ...]) -> None:
                      status=response.status)
 
 
-def _raise_for_status(raw: _Raw) -> None:
+def _raise_for_status(raw: Raw) -> None:
     if raw.status >= 400:
         transient = raw.status >= 500 or raw.status == 429
         raise FetchError(raw.url, raw.reason, transient=transient, status=raw.status)
@@ -413,18 +385,25 @@ def _raise_for_status(raw: _Raw) -> None:
 
 
 def _host_key(url: str) -> str:
+    """``host:port`` of ``url``, the politeness key; FetchError for what is not an http(s) address."""
+    scheme, sep, rest = url.partition("://")
+    end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        return _netloc_key(scheme.lower(), rest[:end]) if sep else _netloc_key(url, "")
+    except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(url, f"网址无效: {exc}", transient=False) from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise FetchError(url, f"网址无效: 不支持的网址 {url}", transient=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _netloc_key(scheme: str, netloc: str) -> str:
+    """Cached per origin: parsing every URL of a 20,000-page crawl again would cost seconds."""
+    if scheme not in ("http", "https") or not netloc:
+        raise ValueError(f"不支持的网址 {scheme}{'://' + netloc if netloc else ''}")
+    parsed = httpx.URL(f"{scheme}://{netloc}/")
+    if not parsed.host:
+        raise ValueError(f"不支持的网址 {scheme}://{netloc}")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     return f"{parsed.host}:{port}"
-
-
-def _too_big(url: str, cap: int) -> _Attempt:
-    return _Attempt(FetchError(url, f"页面超过 {cap} 字节上限", transient=False))
 
 
 def _with_retry_note(error: FetchError, attempts: int) -> FetchError:
@@ -432,47 +411,3 @@ def _with_retry_note(error: FetchError, attempts: int) -> FetchError:
         return error
     return FetchError(error.url, f"{error.reason}（已重试 {attempts} 次）",
                       transient=error.transient, status=error.status)
-
-
-def _map_error(url: str, exc: httpx.HTTPError, timeout_s: float) -> FetchError:
-    """An httpx exception as our error: short Chinese reason, the detail, and whether to retry."""
-    host = httpx.URL(url).host
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectTimeout):
-        return FetchError(url, f"连接超时（{timeout_s:g} 秒）", transient=True)
-    if isinstance(exc, httpx.TimeoutException):
-        return FetchError(url, f"请求超时（{timeout_s:g} 秒）", transient=True)
-    if isinstance(exc, httpx.ConnectError):
-        return _map_connect_error(url, host, exc, detail)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return FetchError(url, f"服务器响应不完整: {detail}", transient=True)
-    if isinstance(exc, httpx.DecodingError):
-        return FetchError(url, f"内容解码失败（压缩数据损坏）: {detail}", transient=False)
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return FetchError(url, f"网址无效: {detail}", transient=False)
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return FetchError(url, f"连接中断: {detail}", transient=True)
-    return FetchError(url, f"请求失败（{type(exc).__name__}）: {detail}", transient=True)
-
-
-def _map_connect_error(url: str, host: str, exc: httpx.ConnectError, detail: str) -> FetchError:
-    for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
-            # EAI_AGAIN is a resolver hiccup; "no such name" will not change in a second.
-            again = cause.errno == socket.EAI_AGAIN
-            return FetchError(url, f"域名解析失败: {host}", transient=again)
-        if isinstance(cause, ConnectionRefusedError):
-            return FetchError(url, "连接被拒绝", transient=True)
-    if "ssl" in detail.lower() or "certificate" in detail.lower():
-        return FetchError(url, f"证书或 TLS 错误: {detail}", transient=False)
-    return FetchError(url, f"连接失败: {detail}", transient=True)
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from monitor.clock import SHANGHAI, local_date
 from monitor.config import PLATFORM_NAMES, Account, Column, Config, Site
-from monitor.domain import Inspection, InspectionError, Item, Observation, PageView, TargetRef
+from monitor.crawl.memory import CrawlMemory
+from monitor.crawl.targets import SiteCrawlTarget, crawl_target_for
+from monitor.domain import Inspection, InspectionError, Item, Observation, Observed, PageView, TargetRef
 from monitor.errors import ExtractError, FetchError, UsageError
 from monitor.extract import read_published, view_page
 from monitor.extract.feeds import read_feed
@@ -38,11 +40,14 @@ UNDATED_ITEMS_TO_OPEN = 3
 
 @dataclass(frozen=True)
 class InspectContext:
-    """What targets share in one pass. ``errors`` takes the failures of one part of a target
-    that covers many (one policy document of a site): the rest of it is still observed."""
+    """What targets share in one pass: the fetcher, the date and instant, the rules (content checks),
+    the crawl's memory, and ``errors`` for the failures of one part of a target that covers many
+    (one policy document of a site): the rest of it is still observed."""
 
     fetcher: Fetcher
     today: date
+    rules: RuleSet | None = None
+    memory: CrawlMemory | None = None
     now: datetime | None = None      # the round's instant; feeds compare entry times with it
     errors: list[InspectionError] = field(default_factory=list)
 
@@ -196,18 +201,22 @@ class AccountTarget:
 
 
 def all_targets(config: Config) -> list[Target]:
+    crawls = [SiteCrawlTarget(s) for s in config.sites] if config.crawl.enabled else []
     return [*(HomepageTarget(s) for s in config.sites), *(ColumnTarget(c) for c in config.columns),
-            *(AccountTarget(a) for a in config.accounts),
-            *policy_targets(config)]
+            *(AccountTarget(a) for a in config.accounts), *policy_targets(config), *crawls]
 
 
-def target_for(config: Config, ref: TargetRef) -> Target | None:
-    """The configured target an alert is about, or None when it has left the configuration.
+def target_for(config: Config, ref: TargetRef, evidence: dict[str, Any] | None = None) -> Target | None:
+    """The target an alert is about, or None when it has left the configuration.
 
-    A policy document (its address as id) gets a target that re-inspects that document alone.
+    A policy document (its address as id) gets a target that re-inspects that document alone;
+    links and pages found by a crawl are rebuilt from the alert's ``evidence`` (which site,
+    which pages link it), so that their recheck fetches only that URL.
     """
     if ref.kind == "policy":
         return policy_target_for(config, ref)
+    if ref.kind in ("link", "page"):
+        return crawl_target_for(config, ref, evidence)
     return next((t for t in all_targets(config) if t.ref.key == ref.key), None)
 
 
@@ -236,12 +245,27 @@ def targets_from_config(config: Config, ids: Sequence[str] = ()) -> list[Target]
 Progress = Callable[[int, int, TargetRef, str | None], None]
 
 
+def _record(inspection: Inspection, target: Target, seen: list[Observation]) -> None:
+    """Mark what a target's observations vouch for; a crawl also brings its coverage and its errors."""
+    if isinstance(seen, Observed):
+        inspection.errors.extend(seen.errors)
+        inspection.stats.links_checked += seen.links_checked
+        if seen.covers is not None:
+            inspection.covered.append(seen.covers)
+        if seen.claims_target:
+            inspection.inspected.add(target.ref.key)
+    else:
+        inspection.inspected.add(target.ref.key)
+    inspection.inspected.update(o.target.key for o in seen)
+
+
 async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, now: datetime,
-                  config: Config, progress: Progress | None = None) -> tuple[Inspection, list[Observation]]:
+                  config: Config, progress: Progress | None = None,
+                  memory: CrawlMemory | None = None) -> tuple[Inspection, list[Observation]]:
     """Observe every target concurrently, then judge the observations with the rules."""
     targets = list(targets)
     today = local_date(now, config.monitor.tz)
-    ctx = InspectContext(fetcher, today, now)
+    ctx = InspectContext(fetcher, today, rules, memory, now)
     started = time.monotonic()
     inspection = Inspection(now=now)
     observations: list[Observation] = []
@@ -253,8 +277,7 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
         try:
             seen = await target.observe(ctx)
             observations.extend(seen)
-            inspection.inspected.add(target.ref.key)
-            inspection.inspected.update(o.target.key for o in seen)
+            _record(inspection, target, seen)
         except (FetchError, ExtractError) as exc:
             error = str(exc)
         except Exception as exc:  # a hostile page must not crash the round: record it on the target

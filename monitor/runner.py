@@ -26,6 +26,7 @@ from monitor.fetch import Fetcher
 from monitor.inspect import HomepageTarget, Progress, Target, inspect, targets_from_config
 from monitor.rules import RuleSet
 from monitor.stopping import until_stopped
+from monitor.store.crawlpages import DbCrawlMemory
 from monitor.store.db import Database
 from monitor.store.pagecache import DbPageCache
 from monitor.store.probes import probe_history
@@ -97,4 +98,4 @@ def _abandon(database: Database, round_id: int, now: datetime) -> None:
 async def _inspect(config: Config, rules: RuleSet, database: Database, now: datetime,
                    targets: list[Target], progress: Progress | None) -> tuple[Inspection, list[Observation]]:
     async with Fetcher(config.crawl, cache=DbPageCache(database), clock=lambda: now) as fetcher:
-        return await inspect(targets, fetcher, rules, now, config, progress)
+        return await inspect(targets, fetcher, rules, now, config, progress, DbCrawlMemory(database))

@@ -149,7 +149,8 @@ def notify_toml(robot: FakeRobot | None = None, smtp: SmtpServer | None = None, 
 
 def county_config(tmp_path: Path, base_url: str, db_url: str, units: int, notify: str) -> Path:
     """A county of ``units`` units, each responsible for one news column ``/cNN/`` of the portal."""
-    parts = [f'[monitor]\ndatabase = "{db_url}"\nrecheck_time = "09:00"\n\n[crawl]\ntimeout_s = 5\nretries = 0\n']
+    parts = [f'[monitor]\ndatabase = "{db_url}"\nrecheck_time = "09:00"\n\n[crawl]\ntimeout_s = 5\nretries = 0\n'
+             "enabled = false\n"]   # the portal lists articles it does not serve; the crawl has its own tests
     parts += [f'[[units]]\nid = "u{n:02d}"\nname = "县单位{n:02d}"\ndingtalk_mobiles = ["138000000{n:02d}"]\n'
               f'emails = ["u{n:02d}@example.gov.cn"]\n' for n in range(units)]
     parts.append(f'[[sites]]\nid = "portal"\nname = "测试县人民政府"\nurl = "{base_url}/"\nunit = "u00"\n')

@@ -99,6 +99,7 @@ database = "{db}"
 [crawl]
 timeout_s = 2
 retries = 0
+enabled = false        # these tests count requests; the whole-site crawl has its own tests
 {policy}
 [[units]]
 id = "xzfb"

@@ -53,6 +53,7 @@ working_days_only = {workdays}
 [crawl]
 timeout_s = 2
 retries = 0
+enabled = false        # these portals list articles they do not serve; the crawl has its own tests
 
 [[units]]
 id = "xzfb"

@@ -107,7 +107,7 @@ def apply_round(alerts: Iterable[AlertState], inspection: Inspection, policy: De
         elif finding.evidence != alert.evidence or finding.message != alert.message:
             changes.append(Change(alert, _with_finding(alert, finding)))
     found = {f.fingerprint for f in inspection.findings}
-    changes += _resolved(current.values(), found, inspection.inspected, "巡检")
+    changes += _resolved(current.values(), found, inspection, "巡检")
     return changes
 
 
@@ -121,13 +121,13 @@ def apply_recheck(alerts: Iterable[AlertState], inspection: Inspection, policy: 
         finding = by_fp.get(alert.fingerprint)
         if finding is not None:             # source.failing is found precisely when its target errs
             changes.append(_still_failing(alert, finding, now, policy))
-        elif alert.target.key not in inspection.inspected:
+        elif not inspection.saw(alert.target.key):
             due = now + RETRY_UNINSPECTED
             error = next((e.error for e in inspection.errors if e.target.key == alert.target.key), "未检查")
             event = Event("uninspected", f"复查时无法检查目标（{error}），{_due_text(due, policy)} 再试")
             changes.append(Change(alert, replace(alert, recheck_due=due), (event,)))
     found = set(by_fp)
-    changes += _resolved(chosen, found, inspection.inspected, "复查")
+    changes += _resolved(chosen, found, inspection, "复查")
     return changes
 
 
@@ -149,12 +149,12 @@ def _still_failing(alert: AlertState, finding: Finding, now: datetime, policy: D
                                                   f"复查时间 {_due_text(due, policy)}"),))
 
 
-def _resolved(alerts: Iterable[AlertState], found: set[Fingerprint], inspected: set[tuple[str, str]],
+def _resolved(alerts: Iterable[AlertState], found: set[Fingerprint], inspection: Inspection,
               how: str) -> list[Change]:
     return [Change(a, replace(a, status="resolved", recheck_due=None),
                    (Event("resolved", f"{how}确认已整改（整改完成）"),))
             for a in alerts
-            if a.status == "open" and a.fingerprint not in found and a.target.key in inspected]
+            if a.status == "open" and a.fingerprint not in found and inspection.saw(a.target.key)]
 
 
 def waive(alert: AlertState, reason: str) -> Change:

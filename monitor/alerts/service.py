@@ -136,7 +136,7 @@ def _targets(config: Config, alerts: list[AlertState]) -> tuple[list[Target], se
     targets: dict[tuple[str, str], Target] = {}
     gone: set[tuple[str, str]] = set()
     for alert in alerts:
-        target = target_for(config, alert.target)
+        target = target_for(config, alert.target, alert.evidence)
         if target is None:
             gone.add(alert.target.key)
         else:

@@ -101,8 +101,12 @@ def render_inspection(inspection: Inspection, config: Config) -> str:
             lines.append(f"  {kind}“{e.target.name or e.target.id}” {e.target.url}")
             lines.append(f"       {e.error}")
         lines.append("")
-    lines.append(f"共抓取 {inspection.stats.pages} 个页面，用时 {inspection.stats.seconds:.1f} 秒。")
+    checked = f"，检查链接 {inspection.stats.links_checked} 个" if inspection.stats.links_checked else ""
+    lines.append(f"共抓取 {inspection.stats.pages} 个页面{checked}，用时 {inspection.stats.seconds:.1f} 秒。")
     return "\n".join(lines)
+
+
+EVIDENCE_PAGES_SHOWN = 3
 
 
 def evidence_line(f: Finding) -> str:
@@ -116,6 +120,15 @@ def evidence_line(f: Finding) -> str:
         parts.append(f"另有 {ev['undated']} 条无日期未计入")
     if isinstance(ev.get("interpretation"), dict):          # policy.*: where the interpretation is
         parts.append(f"解读 {ev['interpretation']['url']}")
+    if ev.get("pages"):                                  # link.broken: the pages that link the dead URL
+        shown = [f"{p['url']}（{p['text']}）" if p.get("text") else p["url"]
+                 for p in ev["pages"][:EVIDENCE_PAGES_SHOWN]]
+        more = ev.get("pages_total", len(ev["pages"])) - len(shown)
+        parts = [f"引用页面 {'、'.join(shown)}" + (f" 等 {len(shown) + more} 个" if more > 0 else "")]
+    if ev.get("contexts"):                               # content.privacy: masked numbers in context
+        parts.append("上下文 " + " / ".join(ev["contexts"][:EVIDENCE_PAGES_SHOWN]))
+    if ev.get("matches"):                                # content.serious_error
+        parts.append("上下文 " + " / ".join(m["context"] for m in ev["matches"][:EVIDENCE_PAGES_SHOWN]))
     return "  ".join(parts)
 
 

@@ -177,7 +177,11 @@ def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
 
 def datastore_records(script: HtmlElement) -> list[HtmlElement]:
     """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each)."""
-    rows: list[HtmlElement] = []
+    return list(iter_datastore_records(script))
+
+
+def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
+    """``datastore_records`` one at a time: a jcms page may hold thousands, each its own small document."""
     for match in _RECORD.finditer(script.text or ""):
         body = match.group(1).strip()
         if not body:
@@ -187,9 +191,7 @@ def datastore_records(script: HtmlElement) -> list[HtmlElement]:
         except (etree.ParserError, ValueError):
             continue
         children = [c for c in holder if is_element(c)]
-        rows.append(children[0] if len(children) == 1 and not (holder.text or "").strip()
-                    else holder)
-    return rows
+        yield children[0] if len(children) == 1 and not (holder.text or "").strip() else holder
 
 
 def iter_hrefs(tree: HtmlElement) -> Iterator[str]:

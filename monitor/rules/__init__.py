@@ -21,6 +21,9 @@ from monitor.domain import Finding, InspectionError, Observation, Probe, TargetR
 from monitor.errors import ConfigError
 from monitor.resources import rules_dir
 from monitor.rules.kinds import KINDS, RuleContext
+from monitor.rules.site_kinds import SITE_KINDS
+
+KINDS.update(SITE_KINDS)
 
 COMMON_KEYS = {"id": "规则 id", "kind": "判定方式", "target": "目标类型", "title": "指标名称",
                "message": "提示文字模板", "enabled": "是否启用"}
@@ -36,6 +39,7 @@ class Rule:
     message: str
     params: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    base: Path | None = None          # the rule file's folder: files a rule names are relative to it
 
 
 @dataclass
@@ -44,6 +48,9 @@ class RuleSet:
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def of_kind(self, kind: str) -> list[Rule]:
+        return [r for r in self.rules if r.kind == kind]
 
     def evaluate(self, observations: Iterable[Observation], today: date) -> list[Finding]:
         """Every finding the rules make of these observations (pure: no I/O, no clock)."""
@@ -134,13 +141,13 @@ def _parse_file(data: dict[str, Any], path: Path, problems: list[str]) -> list[R
     rules = []
     for i, raw in enumerate(data.get("rule", [])):
         where = f"{path.name}: rule[{i}]"
-        rule = _parse_rule(raw, where, problems)
+        rule = _parse_rule(raw, where, path.parent, problems)
         if rule is not None:
             rules.append(rule)
     return rules
 
 
-def _parse_rule(raw: dict[str, Any], where: str, problems: list[str]) -> Rule | None:
+def _parse_rule(raw: dict[str, Any], where: str, base: Path, problems: list[str]) -> Rule | None:
     before = len(problems)
     for key in ("id", "kind", "target"):
         if not isinstance(raw.get(key), str):
@@ -159,6 +166,11 @@ def _parse_rule(raw: dict[str, Any], where: str, problems: list[str]) -> Rule | 
         if key not in known:
             problems.append(f"{where}.{key}: 未知的键（{raw['kind']} 可用: {', '.join(known)}）")
     params = {k: v for k, v in raw.items() if k not in ("id", "kind", "target", "title", "message")}
-    problems += [f"{where}.{p}" for p in kind.validate(params)]
-    return Rule(raw["id"], raw["kind"], raw["target"], str(raw.get("title", raw["id"])),
-                str(raw.get("message", "")), params, where)
+    shape = kind.validate(params)
+    problems += [f"{where}.{p}" for p in shape]
+    rule = Rule(raw["id"], raw["kind"], raw["target"], str(raw.get("title", raw["id"])),
+                str(raw.get("message", "")), params, where, base)
+    check_files = getattr(kind, "check_files", None)
+    if check_files is not None and not shape:
+        problems += [f"{where}.{p}" for p in check_files(rule)]
+    return rule

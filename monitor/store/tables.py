@@ -4,7 +4,8 @@ Configured targets (``units``, ``sites``, ``columns``, ``accounts``) are copies 
 config kept so that history can name them after they leave the config: they are
 deactivated, never deleted. ``rounds`` with their ``observations`` and ``findings`` are
 the record of every inspection; ``page_cache`` keeps validators and bodies between
-rounds for conditional requests.
+rounds for conditional requests; ``crawl_pages`` is the whole-site crawl's memory of every URL
+(validators, content hash, links and content hits — no bodies) for incremental rounds.
 
 Every timestamp goes through ``UTCDateTime``: stored as UTC, read back tz-aware in UTC,
 and a naive datetime is refused (it would be ambiguous between Asia/Shanghai and UTC).
@@ -394,3 +395,30 @@ class DaemonRunRow(Base):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stop_reason: Mapped[str | None] = mapped_column(Text)
     jobs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- whole-site crawl (issue 6) -------------------------------------------------------------
+
+
+class CrawlPageRow(Base):
+    """What the last crawl saw at one URL: status, validators, content hash, links, content hits.
+
+    No body is kept: the next round sends a conditional request and, for an unchanged
+    page, takes its links and hits from here instead of parsing it again.
+    ``links`` is zlib-compressed ``url\\ttext`` lines; ``hits`` the page's content
+    findings' facts (ID numbers masked), null when it has none.
+    """
+
+    __tablename__ = "crawl_pages"
+
+    url_hash: Mapped[str] = mapped_column(String(32), primary_key=True)   # blake2b-128 hex of url
+    site_id: Mapped[str] = mapped_column(ID, index=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -163,3 +163,26 @@ def test_policy_section_problems_name_their_key_paths(tmp_path: Path) -> None:
     assert any(p.startswith("policy.max_pages: 应为整数") for p in problems)
     assert "policy.exempt_title_keywords[1]: 不能为空字符串（空词会匹配一切）" in problems
     assert any(p.startswith("policy.video_words: 未知的配置项") and "video_keywords" in p for p in problems)
+
+
+def test_crawl_keys_are_validated_with_key_paths(tmp_path: Path) -> None:
+    text = MINIMAL.replace('unit = "xzfb"\n\n[[columns]]', 'unit = "xzfb"\nhosts = ["www.example.gov.cn", "http://bad/"]\n\n'
+                           '[[columns]]', 1)
+    text = "[crawl]\nmax_depth = 0\nmax_external = -1\nmax_links_per_page = 10\ncheck_external = \"yes\"\n" + text
+    with pytest.raises(ConfigError) as info:
+        load_text(tmp_path, text)
+    problems = info.value.problems
+    assert "crawl.max_depth: 应为正整数，实际为 0" in problems
+    assert "crawl.max_external: 不能为负数" in problems
+    assert any(p.startswith("crawl.check_external: 应为true/false") for p in problems)
+    assert any(p.startswith("sites[0].hosts[1]: 'http://bad/' 不是有效的主机名") for p in problems)
+
+
+def test_crawl_defaults_and_hosts(tmp_path: Path) -> None:
+    text = MINIMAL.replace('unit = "xzfb"\n\n[[columns]]', 'unit = "xzfb"\nhosts = ["www.example.gov.cn", '
+                           '"zwgk.example.gov.cn:8080"]\n\n[[columns]]', 1)
+    config = load_text(tmp_path, text)
+    assert config.sites[0].hosts == ("www.example.gov.cn", "zwgk.example.gov.cn:8080")
+    crawl = config.crawl
+    assert (crawl.enabled, crawl.max_depth, crawl.max_links_per_page, crawl.check_external) == (True, 30, 20000, True)
+    assert (crawl.max_external, crawl.external_concurrency, crawl.allow_private) == (2000, 4, False)

@@ -90,8 +90,8 @@ def test_unknown_kind_lists_known_kinds(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_rules([path])
     assert info.value.problems == [
-        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: availability, blank, freshness, policy_late, "
-        "policy_no_interpretation, policy_one_way_link, source_failing）"]
+        "custom.toml: rule[0](x.y).kind: 未知的判定方式 'magic'（可用: availability, blank, broken_link, freshness, "
+        "policy_late, policy_no_interpretation, policy_one_way_link, privacy, source_failing, wordlist）"]
 
 
 def test_unknown_key_and_bad_thresholds_reported_together(tmp_path: Path) -> None:
@@ -272,3 +272,30 @@ def test_late_days_must_be_a_positive_integer(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_rules([path])
     assert info.value.problems == ["custom.toml: rule[0](p.late).days: 应为正整数，实际为 0"]
+
+
+def test_wordlist_rule_needs_existing_files(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[rule]]\nid = "w"\nkind = "wordlist"\ntarget = "page"\nseverity = "red"\n'
+                           'wordlists = ["lists/*.txt"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_rules([path])
+    assert info.value.problems == ["custom.toml: rule[0](w).wordlists: 'lists/*.txt' 没有匹配任何文件"]
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "county.txt").write_text("某某错误 => 某某正确\n", encoding="utf-8")
+    rules = load_rules([path])
+    assert rules.of_kind("wordlist")[0].base == tmp_path
+
+
+def test_broken_link_colour_depends_on_the_homepage() -> None:
+    rules = load_rules(sorted(rules_dir().glob("*.toml")))
+    facts = {"broken": True, "status": 404, "error": "HTTP 404", "on_homepage": True, "site": "portal",
+             "sources": [{"url": "http://h/", "text": "领导之窗"}], "sources_total": 1}
+    obs = Observation(TargetRef("link", "http://h/x.html", "领导之窗", "http://h/x.html"), "xzfb", facts=facts)
+    [red] = rules.evaluate([obs], date(2026, 11, 26))
+    assert (red.rule, red.severity) == ("link.broken", "red")
+    assert red.message == "失效链接（首页）“领导之窗”（HTTP 404）：http://h/x.html，共 1 个页面引用"
+    obs.facts["on_homepage"] = False
+    [yellow] = rules.evaluate([obs], date(2026, 11, 26))
+    assert yellow.severity == "yellow" and yellow.evidence["pages"] == facts["sources"]
+    obs.facts["broken"] = False
+    assert rules.evaluate([obs], date(2026, 11, 26)) == []

@@ -1,0 +1,152 @@
+"""The crawl's breadth-first frontier and its memory of every URL met in the round.
+
+Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
+entry in ``seen``: the hash of its key and a few flag bits. Only URLs not yet answered
+(the queue) and URLs that failed carry more: their fetch URL, depth and up to
+``MAX_SOURCES`` linking pages with link text — the evidence a dead link needs. A
+link found again after it answered well costs one dictionary lookup and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from monitor.crawl.memory import PageRecord
+from monitor.crawl.urls import key
+
+PAGE, RESOURCE, EXTERNAL = 0, 1, 2
+LINK_OK, PAGE_OK = 1, 2          # flags in ``seen``: answered well; content inspected (or unchanged)
+MAX_SOURCES = 10
+
+
+class Entry:
+    """A URL waiting for its answer (or one that failed), with the pages that link it.
+
+    Only the linking pages are kept (their URL strings are shared with the pages' own
+    entries); the link text is read back from ``CrawlMemory`` for the few that fail.
+    """
+
+    __slots__ = ("attempts", "depth", "error", "home", "kind", "more", "page", "record", "status", "total", "url")
+
+    def __init__(self, url: str, depth: int, kind: int, page: str, home: bool) -> None:
+        self.url = url
+        self.depth = depth
+        self.kind = kind
+        self.page = page                          # the first page that links it ('' for the homepage)
+        self.more: list[str] | None = None        # up to MAX_SOURCES - 1 further pages
+        self.total = 1 if page else 0
+        self.home = home
+        self.record: PageRecord | None = None
+        self.status: int | None = None
+        self.error = ""
+        self.attempts = 0
+
+    @property
+    def sources(self) -> list[str]:
+        return ([self.page] if self.page else []) + (self.more or [])
+
+    def add_source(self, page: str, home: bool) -> None:
+        self.total += 1
+        self.home = self.home or home
+        if page == self.page:
+            return
+        if self.more is None:
+            self.more = []
+        if len(self.more) < MAX_SOURCES - 1 and page not in self.more:
+            self.more.append(page)
+
+
+@dataclass
+class Caps:
+    max_pages: int
+    max_depth: int
+    max_external: int
+
+
+@dataclass
+class Frontier:
+    """``seen`` maps the hash of each URL's key to its ``Entry`` while it waits or fails, then to its flags."""
+
+    caps: Caps
+    seen: dict[int, int | Entry] = field(default_factory=dict)
+    queue: deque[Entry] = field(default_factory=deque)
+    external: deque[Entry] = field(default_factory=deque)
+    pages_queued: int = 0
+    externals_queued: int = 0
+    skipped_pages: int = 0        # over max_pages or max_depth: never fetched, never covered
+    skipped_external: int = 0
+
+    def offer(self, url: str, depth: int, kind: int, page: str, home: bool) -> None:
+        """A link from ``page`` (at the homepage when ``home``) to ``url``, found at ``depth``."""
+        h = hash(key(url))
+        known = self.seen.get(h)
+        if known is not None:
+            if type(known) is Entry:
+                known.add_source(page, home)
+            return
+        if kind == PAGE and (depth > self.caps.max_depth or self.pages_queued >= self.caps.max_pages):
+            self.skipped_pages += 1
+            return
+        if kind == EXTERNAL and self.externals_queued >= self.caps.max_external:
+            self.skipped_external += 1
+            return
+        entry = Entry(url, depth, kind, page, home)
+        self.seen[h] = entry
+        if kind == EXTERNAL:
+            self.externals_queued += 1
+            self.external.append(entry)
+        else:
+            self.pages_queued += kind == PAGE
+            self.queue.append(entry)
+
+    def take(self, limit: int) -> list[Entry]:
+        batch: list[Entry] = []
+        while self.queue and len(batch) < limit:
+            batch.append(self.queue.popleft())
+        return batch
+
+    def answered(self, entry: Entry, *, page_ok: bool = False) -> None:
+        """The URL answered well: forget its evidence, remember only that."""
+        self.seen[hash(key(entry.url))] = LINK_OK | (PAGE_OK if page_ok else 0)
+
+    def drop(self, entry: Entry) -> None:
+        """The URL could not be judged: seen, but neither waiting nor covered."""
+        self.seen[hash(key(entry.url))] = 0
+
+    def entry(self, url: str) -> Entry | None:
+        known = self.seen.get(hash(key(url)))
+        return known if type(known) is Entry else None
+
+    def also(self, url: str, flags: int) -> None:
+        """A redirect target reached through another URL counts as seen too."""
+        h = hash(key(url))
+        known = self.seen.get(h, 0)
+        if type(known) is not Entry:
+            self.seen[h] = known | flags
+
+    def failed(self) -> list[Entry]:
+        return [e for e in self.seen.values() if type(e) is Entry and (e.status is not None or e.error)]
+
+    def covers(self, kind: str, url: str) -> bool:
+        known = self.seen.get(hash(key(url)), 0)
+        if type(known) is Entry:
+            return False
+        return bool(known & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
+
+
+class Coverage:
+    """Which page and link targets a crawl inspected, answered from the frontier's flags.
+
+    The alert engine asks it whether a fixed link's or page's alert may be resolved;
+    keeping the answer here spares one observation object per healthy URL.
+    """
+
+    def __init__(self, frontier: Frontier) -> None:
+        self._frontier = frontier
+
+    def __contains__(self, target_key: object) -> bool:
+        if not isinstance(target_key, tuple) or len(target_key) != 2:
+            return False
+        kind, url = target_key
+        return isinstance(url, str) and self._frontier.covers(kind, url)

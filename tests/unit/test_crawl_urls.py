@@ -1,0 +1,100 @@
+"""URL normalization, scope, the frontier's memory and target selection (issue 6, point 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Column, Config, Site
+from monitor.crawl.frontier import EXTERNAL, PAGE, Caps, Coverage, Frontier
+from monitor.crawl.links import is_pager
+from monitor.crawl.memory import decode_links, encode_links
+from monitor.crawl.targets import SiteCrawlTarget
+from monitor.crawl.urls import is_private_address, is_resource, key, normalize, resolve, site_netlocs
+from monitor.inspect import HomepageTarget, targets_from_config
+
+BASE = "http://www.example.gov.cn/xwzx/zwyw/202611/t20261105_1.html"
+
+
+@pytest.mark.parametrize(("href", "expected"), [
+    ("./t20261106_2.html", "http://www.example.gov.cn/xwzx/zwyw/202611/t20261106_2.html"),
+    ("t20261106_2.html#top", "http://www.example.gov.cn/xwzx/zwyw/202611/t20261106_2.html"),
+    ("../../tzgg/", "http://www.example.gov.cn/xwzx/tzgg/"),
+    ("/zwgk/index.html", "http://www.example.gov.cn/zwgk/index.html"),
+    ("//www.example.gov.cn/a.html", "http://www.example.gov.cn/a.html"),
+    ("HTTP://WWW.Example.GOV.CN:80/b.html", "http://www.example.gov.cn/b.html"),
+    ("https://www.example.gov.cn:443/c", "https://www.example.gov.cn/c"),
+    ("http://www.example.gov.cn:8080/c", "http://www.example.gov.cn:8080/c"),
+    ("/art;jsessionid=ABC123?id=5", "http://www.example.gov.cn/art?id=5"),
+    ("/list.jsp?page=2&JSESSIONID=x&sid=9", "http://www.example.gov.cn/list.jsp?page=2"),
+    ("?page=3", "http://www.example.gov.cn/xwzx/zwyw/202611/t20261105_1.html?page=3"),
+    ("  ./a.pdf  ", "http://www.example.gov.cn/xwzx/zwyw/202611/a.pdf"),
+    (".\\doc\\a.doc", "http://www.example.gov.cn/xwzx/zwyw/202611/doc/a.doc"),
+])
+def test_resolve_normalizes(href: str, expected: str) -> None:
+    assert resolve(BASE, href) == expected
+
+
+@pytest.mark.parametrize("href", ["javascript:void(0)", "JavaScript:openWin()", "mailto:gkb@example.gov.cn",
+                                  "tel:0816-1234567", "#top", "#", "", "   ", "data:image/png;base64,xx",
+                                  "http://[::1"])
+def test_skipped_references(href: str) -> None:
+    assert resolve(BASE, href) is None
+
+
+def test_index_html_and_slash_are_one_page_but_fetched_as_linked() -> None:
+    assert key("http://h/zwgk/index.html") == key("http://h/zwgk/") == "http://h/zwgk/"
+    assert key("http://h/zwgk/index.html?x=1") == "http://h/zwgk/?x=1"
+    assert key("http://h/zwgk/myindex.html") == "http://h/zwgk/myindex.html"
+    assert normalize("http://h/zwgk/index.html") == "http://h/zwgk/index.html"
+
+
+def test_site_hosts_default_to_the_homepage_host_and_port() -> None:
+    assert site_netlocs("http://www.example.gov.cn:80/", ()) == {"www.example.gov.cn"}
+    assert site_netlocs("http://127.0.0.1:8080/", ()) == {"127.0.0.1:8080"}
+    assert site_netlocs("http://a.gov.cn/", ("A.gov.cn", "zwgk.a.gov.cn:8443")) == {"a.gov.cn", "zwgk.a.gov.cn:8443"}
+
+
+def test_resources_private_addresses_and_pagers() -> None:
+    assert is_resource("http://h/a/P020261105.PDF") and is_resource("http://h/a/b.wps")
+    assert not is_resource("http://h/a/t1.html") and not is_resource("http://h/a/?f=x.pdf")
+    assert all(is_private_address(h) for h in ("127.0.0.1", "localhost", "10.1.2.3", "192.168.0.1", "[::1]"))
+    assert not is_private_address("61.139.2.69") and not is_private_address("www.example.gov.cn")
+    assert is_pager("下一页") and is_pager("尾页") and is_pager("»")
+    assert not is_pager("下一页工作安排") and not is_pager("")
+
+
+def test_links_survive_the_round_trip_through_memory() -> None:
+    links = [("http://h/a.html", "政务要闻", False), ("http://h/index_1.html", "下一页", True)]
+    assert list(decode_links(encode_links(links))) == links
+    assert list(decode_links(None)) == []
+
+
+def test_frontier_keeps_evidence_only_for_unanswered_urls() -> None:
+    frontier = Frontier(Caps(max_pages=2, max_depth=3, max_external=1))
+    frontier.offer("http://h/", 0, PAGE, "", False)
+    home = frontier.take(1)[0]
+    frontier.answered(home, page_ok=True)
+    for n in range(12):
+        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n % 11}.html", n == 11)
+    frontier.offer("http://h/deep.html", 4, PAGE, "http://h/", False)         # over max_depth
+    frontier.offer("http://h/third.html", 1, PAGE, "http://h/", False)        # over max_pages
+    frontier.offer("http://x/1", 1, EXTERNAL, "http://h/", False)
+    frontier.offer("http://x/2", 1, EXTERNAL, "http://h/", False)             # over max_external
+    dead = frontier.entry("http://h/dead.html")
+    assert dead is not None and dead.total == 12 and dead.home
+    assert dead.sources == [f"http://h/p{n}.html" for n in range(10)]
+    assert (frontier.skipped_pages, frontier.skipped_external) == (2, 1)
+    coverage = Coverage(frontier)
+    assert ("page", "http://h/index.html") in coverage and ("link", "http://h/") in coverage
+    assert ("link", "http://h/dead.html") not in coverage and ("link", "http://h/deep.html") not in coverage
+
+
+def test_a_site_id_selects_its_homepage_check_and_its_crawl() -> None:
+    site = Site("portal", "示例县人民政府", "http://www.example.gov.cn/", "xzfb")
+    column = Column("zwyw", "portal", "政务要闻", "http://www.example.gov.cn/zwyw/", "news", "xzfb")
+    config = Config(base_dir=Path("."), sites=(site,), columns=(column,))
+    chosen = targets_from_config(config, ["portal"])
+    assert [type(t) for t in chosen] == [HomepageTarget, SiteCrawlTarget]
+    assert len(targets_from_config(config)) == 3
