@@ -6,7 +6,8 @@
 set -euo pipefail
 [ $# -ge 4 ] || { sed -n 2,5p "$0" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
-MONITOR=${MONITOR:-$HERE/../.venv/bin/monitor}
+MONITOR=${MONITOR:-$HERE/../.venv/bin/monitor}          # the README's venv; MONITOR=… for another
+[ -x "$MONITOR" ] || MONITOR=$(command -v monitor)
 PY=$(dirname "$MONITOR")/python
 [ "${5:-fresh}" = fresh ] && rm -rf "$4"
 NOW=$("$PY" "$HERE/bench_config.py" "$1" "$2" "$4" --concurrency "$3")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -47,8 +48,12 @@ MISSING_TEXT: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def url_key(url: str) -> str:
-    """An address as compared between pages: scheme, host case, default port and fragment ignored."""
+    """An address as compared between pages: scheme, host case, default port and fragment ignored.
+
+    Cached: pairing compares every link of every candidate page with every document (hot on big sites).
+    """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
