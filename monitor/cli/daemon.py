@@ -28,7 +28,7 @@ def register(cli: click.Group) -> None:
               help="日志格式：kv（key=value）或 json（每行一个 JSON 对象）")
 @pass_app
 def run_cmd(app: App, log_format: str) -> int:
-    """守护进程：按 [schedule] 每周巡检、到期复查、首页可用性探测；SIGTERM/Ctrl-C 平稳停止。
+    """守护进程：按 [schedule] 每周巡检、到期复查、首页可用性探测、发周报、发送通知；SIGTERM/Ctrl-C 平稳停止。
 
     同一数据库只能运行一个；--now 让时钟从该时刻起走（用于补跑与测试）。
     """
@@ -46,7 +46,7 @@ def run_cmd(app: App, log_format: str) -> int:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @pass_app
 def status_cmd(app: App, as_json: bool) -> int:
-    """守护进程是否在运行、上次巡检、各任务下次运行时间、未关闭预警、首页探测。守护进程未运行时退出码为 1。"""
+    """守护进程是否在运行、上次巡检、各任务下次运行时间、未关闭预警、首页探测、发件箱。守护进程未运行时退出码为 1。"""
     ctx = StatusContext(app.config, app.rules, app.now(), system_clock())
     with app.database.session() as session:
         data = collect_status(session, ctx)
