@@ -24,10 +24,6 @@ def parse_now(text: str, tz: ZoneInfo = SHANGHAI) -> datetime:
     return parsed
 
 
-def fixed_clock(instant: datetime) -> Clock:
-    return lambda: instant
-
-
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
