@@ -26,7 +26,7 @@ from monitor.config import PLATFORM_NAMES, Config
 from monitor.notify.notices import issuer_name
 from monitor.notify.outbox import Draft, OutboxHealth, enqueue, outbox_health
 from monitor.notify.render import cn_date, render
-from monitor.rules import load_config_rules
+from monitor.rules import Rule, load_config_rules
 from monitor.store.probes import probe_summaries
 from monitor.store.tables import AlertEventRow, AlertRow, ObservationRow, OutboxRow, RoundRow
 
@@ -175,6 +175,7 @@ def build_digest(session: Session, config: Config, now: datetime) -> Digest:
     alerts = _alerts(session, now - WEEK * TREND_WEEKS)
     events = _events(session, [a.id for a in alerts], now)
     today = now.astimezone(tz).date()
+    availability = next((r for r in load_config_rules(config).rules if r.kind == "availability"), None)
 
     def line(row: AlertRow, when: datetime | None = None) -> AlertLine:
         opened = row.opened_at.astimezone(tz).date()
@@ -197,7 +198,7 @@ def build_digest(session: Session, config: Config, now: datetime) -> Digest:
         new=new, resolved=resolved, overdue=overdue, reds=reds,
         units=_units(config, live, new, resolved),
         trend=_trend(alerts, events, now, tz),
-        sites=[_site_panel(session, config, site.id, live, now) for site in config.sites],
+        sites=[_site_panel(session, config, site.id, live, now, availability) for site in config.sites],
         accounts=_accounts(live), media=_media(config, live, line), delivery=outbox_health(session, now))
 
 
@@ -271,7 +272,8 @@ def _count_indicator(name: str, value: int, line: int, note: str = "") -> Indica
     return Indicator(name, f"{value}个", f"超过{line}个即单项否决", status, note)
 
 
-def _site_panel(session: Session, config: Config, site_id: str, live: list[AlertRow], now: datetime) -> SitePanel:
+def _site_panel(session: Session, config: Config, site_id: str, live: list[AlertRow], now: datetime,
+                availability: Rule | None) -> SitePanel:
     site = config.site(site_id)
     columns = {c.id for c in config.columns if c.site == site_id}
     mine = [a for a in live if a.target_kind == "column" and a.target_id in columns]
@@ -282,7 +284,7 @@ def _site_panel(session: Session, config: Config, site_id: str, live: list[Alert
         _count_indicator("栏目不更新", stale_red, 5, f"另有黄色预警{stale_yellow}个" if stale_yellow else ""),
         _count_indicator("空白栏目", blank, 5),
         _homepage(session, site_id, now.astimezone(config.monitor.tz).date()),
-        _unreachable(session, config, site_id, now),
+        _unreachable(session, availability, site_id, now),
     ]
     return SitePanel(site_id, site.name, site.url, indicators)
 
@@ -300,10 +302,9 @@ def _homepage(session: Session, site_id: str, today: date) -> Indicator:
     return Indicator("首页不更新", f"{days}天", "2周（14天）未更新即单项否决", status, f"最新信息 {cn_date(latest)}")
 
 
-def _unreachable(session: Session, config: Config, site_id: str, now: datetime) -> Indicator:
+def _unreachable(session: Session, rule: Rule | None, site_id: str, now: datetime) -> Indicator:
     """The share of failed or slow homepage probes in the availability rule's window (站点无法访问)."""
     line = "一周内无法访问次数超过5%即单项否决"
-    rule = next((r for r in load_config_rules(config).rules if r.kind == "availability"), None)
     if rule is None:
         return Indicator("站点无法访问", "未启用", line, "nodata")
     params = rule.params
