@@ -173,7 +173,7 @@ def render_alerts(data: dict[str, int], ctx: StatusContext) -> list[str]:
 # --------------------------------------------------------------------------- availability
 
 def collect_availability(session: Session, ctx: StatusContext) -> list[dict[str, Any]]:
-    rule = next((r for r in ctx.rules.rules if r.kind == "availability"), None)
+    rule = next(iter(ctx.rules.of_kind("availability")), None)
     if rule is None:
         return []
     window = ctx.rules.probe_window()

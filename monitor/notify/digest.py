@@ -175,7 +175,7 @@ def build_digest(session: Session, config: Config, now: datetime) -> Digest:
     alerts = _alerts(session, now - WEEK * TREND_WEEKS)
     events = _events(session, [a.id for a in alerts], now)
     today = now.astimezone(tz).date()
-    availability = next((r for r in load_config_rules(config).rules if r.kind == "availability"), None)
+    availability = next(iter(load_config_rules(config).of_kind("availability")), None)
 
     def line(row: AlertRow, when: datetime | None = None) -> AlertLine:
         opened = row.opened_at.astimezone(tz).date()
