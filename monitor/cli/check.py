@@ -31,7 +31,11 @@ def register(cli: click.Group) -> None:
 
 
 def dump_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Written as it is encoded: a whole-site check's document is megabytes, and one string of it
+    (plus its encoded copy) was the largest thing a 100,000-page round held."""
+    out = click.get_text_stream("stdout")
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
 
 
 def terminal_progress() -> Progress | None:

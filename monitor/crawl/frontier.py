@@ -1,10 +1,12 @@
 """The crawl's breadth-first frontier and its memory of every URL met in the round.
 
 Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
-entry in ``seen``: the hash of its key and a few flag bits. Only URLs not yet answered
-(the queue) and URLs that failed carry more: their fetch URL, depth and up to
-``MAX_SOURCES`` linking pages with link text — the evidence a dead link needs. A
-link found again after it answered well costs one dictionary lookup and nothing else.
+entry in ``seen``: the hash of its key and a few flag bits. URLs waiting their turn sit in
+a ``SpillQueue`` (on disk beyond a few thousand), and the further pages that link them
+in another, read back once at the end for the few that fail. Only URLs being fetched
+and URLs that failed carry an ``Entry``: their fetch URL, depth and up to
+``MAX_SOURCES`` linking pages — the evidence a dead link needs. A link found again
+after it answered well costs one dictionary lookup and nothing else.
 """
 
 from __future__ import annotations
@@ -13,18 +15,22 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from monitor.crawl.memory import PageRecord
+from monitor.crawl.spill import SpillQueue
 from monitor.crawl.urls import key
 
 PAGE, RESOURCE, EXTERNAL = 0, 1, 2
-LINK_OK, PAGE_OK = 1, 2          # flags in ``seen``: answered well; content inspected (or unchanged)
+# flags in ``seen``: answered well; content inspected (or unchanged); waiting in ``queue``
+LINK_OK, PAGE_OK, WAITING = 1, 2, 4
 MAX_SOURCES = 10
+Waiting = tuple[int, str, int, int, str, bool]     # hash of key, url, depth, kind, first linking page, home
+LateSource = tuple[int, str, bool]                  # hash of key, a further linking page, home
 
 
 class Entry:
-    """A URL waiting for its answer (or one that failed), with the pages that link it.
+    """A URL being fetched (or one that failed), with the pages that link it.
 
-    Only the linking pages are kept (their URL strings are shared with the pages' own
-    entries); the link text is read back from ``CrawlMemory`` for the few that fail.
+    Only the linking pages are kept; the link text is read back from ``CrawlMemory`` for
+    the few that fail.
     """
 
     __slots__ = ("attempts", "depth", "error", "home", "kind", "more", "page", "record", "status", "total", "url")
@@ -49,6 +55,17 @@ class Entry:
     def add_source(self, page: str, home: bool) -> None:
         self.total += 1
         self.home = self.home or home
+        self._keep(page)
+
+    def add_earlier_sources(self, sources: list[tuple[str, bool]]) -> None:
+        """Pages that linked it while it waited in the queue: they come before those met since."""
+        later, self.more = self.more or [], None
+        for page, home in sources:
+            self.add_source(page, home)
+        for page in later:
+            self._keep(page)
+
+    def _keep(self, page: str) -> None:
         if page == self.page:
             return
         if self.more is None:
@@ -66,11 +83,14 @@ class Caps:
 
 @dataclass
 class Frontier:
-    """``seen`` maps the hash of each URL's key to its ``Entry`` while it waits or fails, then to its flags."""
+    """``seen`` maps the hash of each URL's key to its flags, or to its ``Entry`` while it is
+    fetched or has failed. Call ``close`` when done: the queues may hold temporary files."""
 
     caps: Caps
     seen: dict[int, int | Entry] = field(default_factory=dict)
-    queue: deque[Entry] = field(default_factory=deque)
+    queue: SpillQueue[Waiting] = field(default_factory=SpillQueue)
+    late: SpillQueue[LateSource] = field(default_factory=SpillQueue)
+    retries: deque[Entry] = field(default_factory=deque)
     external: deque[Entry] = field(default_factory=deque)
     pages_queued: int = 0
     externals_queued: int = 0
@@ -84,6 +104,8 @@ class Frontier:
         if known is not None:
             if type(known) is Entry:
                 known.add_source(page, home)
+            elif known & WAITING:
+                self.late.append((h, page, home))
             return
         if kind == PAGE and (depth > self.caps.max_depth or self.pages_queued >= self.caps.max_pages):
             self.skipped_pages += 1
@@ -91,20 +113,32 @@ class Frontier:
         if kind == EXTERNAL and self.externals_queued >= self.caps.max_external:
             self.skipped_external += 1
             return
-        entry = Entry(url, depth, kind, page, home)
-        self.seen[h] = entry
-        if kind == EXTERNAL:
+        if kind == EXTERNAL:        # few (max_external), checked in a pass of their own
+            entry = Entry(url, depth, kind, page, home)
+            self.seen[h] = entry
             self.externals_queued += 1
             self.external.append(entry)
-        else:
-            self.pages_queued += kind == PAGE
-            self.queue.append(entry)
+            return
+        self.seen[h] = WAITING
+        self.pages_queued += kind == PAGE
+        self.queue.append((h, url, depth, kind, page, home))
 
     def take(self, limit: int) -> list[Entry]:
+        """The next URLs of the site (retries first), each now an ``Entry``."""
         batch: list[Entry] = []
+        while self.retries and len(batch) < limit:
+            batch.append(self.retries.popleft())
         while self.queue and len(batch) < limit:
-            batch.append(self.queue.popleft())
+            h, url, depth, kind, page, home = self.queue.popleft()
+            entry = Entry(url, depth, kind, page, home)
+            self.seen[h] = entry
+            batch.append(entry)
         return batch
+
+    def retry(self, entry: Entry) -> None:
+        """A failed URL, asked once more before it counts as dead."""
+        entry.status, entry.error = None, ""
+        (self.external if entry.kind == EXTERNAL else self.retries).append(entry)
 
     def answered(self, entry: Entry, *, page_ok: bool = False) -> None:
         """The URL answered well: forget its evidence, remember only that."""
@@ -128,11 +162,27 @@ class Frontier:
     def failed(self) -> list[Entry]:
         return [e for e in self.seen.values() if type(e) is Entry and (e.status is not None or e.error)]
 
+    def dead(self) -> list[Entry]:
+        """The failed URLs with all their linking pages, those met while they waited included.
+        Reads the late sources once: call it when the crawl is over."""
+        failed = {hash(key(e.url)): e for e in self.failed()}
+        earlier: dict[int, list[tuple[str, bool]]] = {}
+        for h, page, home in self.late.drain():
+            if h in failed:
+                earlier.setdefault(h, []).append((page, home))
+        for h, sources in earlier.items():
+            failed[h].add_earlier_sources(sources)
+        return list(failed.values())
+
     def covers(self, kind: str, url: str) -> bool:
         known = self.seen.get(hash(key(url)), 0)
         if type(known) is Entry:
             return False
         return bool(known & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
+
+    def close(self) -> None:
+        self.queue.close()
+        self.late.close()
 
 
 class Coverage:

@@ -83,6 +83,12 @@ class SiteCrawler:
     # -- the round ------------------------------------------------------------------------
 
     async def run(self) -> CrawlOutcome:
+        try:
+            return await self._crawl()
+        finally:
+            self.frontier.close()
+
+    async def _crawl(self) -> CrawlOutcome:
         self.frontier.offer(self.start, 0, PAGE, "", False)
         while True:
             await self._pool(self._internal_worker, self.settings.concurrency)
@@ -93,8 +99,7 @@ class SiteCrawler:
             if not again:
                 break
             for entry in again:
-                entry.status, entry.error = None, ""
-                (self.frontier.external if entry.kind == EXTERNAL else self.frontier.queue).append(entry)
+                self.frontier.retry(entry)
         self._flush(force=True)
         home = self.frontier.entry(self.start)
         if home is not None and home.attempts and (home.status or home.error):
@@ -289,7 +294,7 @@ class SiteCrawler:
         return self._private_hosts[host]
 
     def _outcome(self) -> CrawlOutcome:
-        dead = self.frontier.failed()
+        dead = self.frontier.dead()
         texts = self._link_texts(dead)
         observations = [self._dead_link(e, texts) for e in dead]
         observations += [self._page(url, hits) for url, hits in self._hits]

@@ -27,7 +27,7 @@ from monitor.extract.links import absolute, as_tree, clean_text, datastore_recor
 from monitor.extract.lists import trs_pager
 from monitor.extract.relations import page_title, relation_links
 from monitor.fetch import HTML_TYPES, Fetcher, looks_like_html
-from monitor.policy.pairing import Page, Unreadable
+from monitor.policy.pairing import Page, Scope, Unreadable
 
 _HANWEB_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
 _HANWEB_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)", re.I)
@@ -192,8 +192,12 @@ def _dedupe(items: list[Item]) -> list[Item]:
     return list({i.url: i for i in reversed(items)}.values())[::-1]
 
 
-async def read_page(fetcher: Fetcher, url: str, today: date) -> Page | Unreadable:
-    """A document or interpretation page as a ``Page``; a PDF or image is a ``Page`` without links."""
+async def read_page(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Page | Unreadable:
+    """A document or interpretation page as a ``Page``; a PDF or image is a ``Page`` without links.
+
+    Only the links that may relate two pages (``Scope.relation``) are kept: a check holds up to
+    ``policy.max_pages`` pages at once, and navigation is most of every page's links.
+    """
     try:
         response = await fetcher.get(url, accept=("any",))
     except FetchError as exc:
@@ -202,5 +206,5 @@ async def read_page(fetcher: Fetcher, url: str, today: date) -> Page | Unreadabl
     if not html:
         return Page(url, response.url, content_type=response.content_type or "")
     tree = as_tree(response.text)
-    return Page(url, response.url, page_title(tree), read_published(tree, response.url, today),
-                tuple(relation_links(tree, response.url)))
+    links = tuple(link for link in relation_links(tree, response.url) if scope.relation(link))
+    return Page(url, response.url, page_title(tree), read_published(tree, response.url, today), links)

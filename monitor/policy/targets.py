@@ -128,7 +128,7 @@ async def interpretation_entries(ctx: InspectContext, config: Config, site: Site
 async def read_cases(ctx: InspectContext, docs: list[Document], entries: list[Entry],
                      scope: Scope) -> list[Case]:
     """Read each document's page and find its candidate interpretations."""
-    pages = await asyncio.gather(*(read_page(ctx.fetcher, d.url, ctx.today) for d in docs))
+    pages = await asyncio.gather(*(read_page(ctx.fetcher, d.url, ctx.today, scope) for d in docs))
     return [plan(doc, page, entries, scope) for doc, page in zip(docs, pages, strict=True)]
 
 
@@ -147,7 +147,7 @@ async def read_candidates(ctx: InspectContext, cases: Iterable[Case], scope: Sco
     """Every candidate page on a configured host, each read once however many documents share it."""
     wanted = list(dict.fromkeys(e.url for c in cases for e in c.entries if scope.may_fetch(e.url)))
     budget.spend(len(wanted))
-    pages = await asyncio.gather(*(read_page(ctx.fetcher, url, ctx.today) for url in wanted))
+    pages = await asyncio.gather(*(read_page(ctx.fetcher, url, ctx.today, scope) for url in wanted))
     return dict(zip(wanted, pages, strict=True))
 
 
@@ -305,7 +305,7 @@ class PolicyDocumentTarget:
         start = ctx.today - timedelta(days=settings.window_days)
         budget, scope = Budget(settings.max_pages), scope_of(self.config)
         doc = Document(self.column, self.url, self.title)
-        page = await read_page(ctx.fetcher, self.url, ctx.today)
+        page = await read_page(ctx.fetcher, self.url, ctx.today, scope)
         result = settle(Case(doc, page), scope, start)
         if isinstance(result, tuple):
             published = result[1]

@@ -96,7 +96,7 @@ def record_items(session: Session, observations: Iterable[Observation], now: dat
             session.execute(_insert_new(session), fresh)
         for key, row in rows.items():
             _update(row, merge(_record_of(row), merged[key]), now)
-    session.flush()
+        session.flush()          # written chunk by chunk: the session lets go of each chunk's rows
     return len(keys)
 
 

@@ -20,6 +20,8 @@ from monitor.domain import Finding, Inspection, InspectionError, Observation
 from monitor.store.items import record_items
 from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
+_ROWS = 500     # observation rows per INSERT: a whole-site round has thousands, each with its JSON facts
+
 log = logging.getLogger(__name__)
 
 def start_round(session: Session, kind: RoundKind, now: datetime) -> int:
@@ -51,10 +53,10 @@ def finish_round(
     if row.status == "abandoned":
         # Another process gave up on it, but its results are real: keep them.
         log.warning("finishing a round marked abandoned", extra={"round_id": round_id})
-    rows = [_observation(round_id, o) for o in observations]
-    rows += [_error(round_id, e) for e in inspection.errors]
-    if rows:
-        session.execute(insert(ObservationRow), rows)
+    for start in range(0, len(observations), _ROWS):
+        session.execute(insert(ObservationRow), [_observation(round_id, o) for o in observations[start:start + _ROWS]])
+    for start in range(0, len(inspection.errors), _ROWS):
+        session.execute(insert(ObservationRow), [_error(round_id, e) for e in inspection.errors[start:start + _ROWS]])
     if inspection.findings:
         session.execute(insert(FindingRow), [_finding(round_id, f) for f in inspection.findings])
     record_items(session, observations, now)

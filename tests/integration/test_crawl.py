@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.cli import main
+from monitor.crawl import spill
 from monitor.siteserver import SiteServer
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -168,8 +169,11 @@ def by_id(findings: list[dict[str, Any]], rule: str) -> dict[str, dict[str, Any]
     return {f["target"]["id"]: f for f in findings if f["rule"] == rule}
 
 
+@pytest.mark.parametrize("spill_chunk", [spill.CHUNK, 2], ids=["in-memory-queue", "queue-on-disk"])
 def test_check_reports_dead_links_content_and_what_it_could_not_judge(
-        config: Path, site: SiteServer, external: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+        config: Path, site: SiteServer, external: SiteServer, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, spill_chunk: int) -> None:
+    monkeypatch.setattr(spill, "CHUNK", spill_chunk)       # 2: the crawl's queue goes through the disk
     code, doc = run(config, capsys, "check", "--json")
     assert code == 0
     base = site.base_url

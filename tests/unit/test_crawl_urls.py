@@ -10,6 +10,7 @@ from monitor.config import Column, Config, Site
 from monitor.crawl.frontier import EXTERNAL, PAGE, Caps, Coverage, Frontier
 from monitor.crawl.links import is_pager
 from monitor.crawl.memory import decode_links, encode_links
+from monitor.crawl.spill import SpillQueue
 from monitor.crawl.targets import SiteCrawlTarget
 from monitor.crawl.urls import is_private_address, is_resource, key, normalize, resolve, site_netlocs
 from monitor.inspect import HomepageTarget, targets_from_config
@@ -72,23 +73,60 @@ def test_links_survive_the_round_trip_through_memory() -> None:
 
 
 def test_frontier_keeps_evidence_only_for_unanswered_urls() -> None:
-    frontier = Frontier(Caps(max_pages=2, max_depth=3, max_external=1))
+    frontier = Frontier(Caps(max_pages=2, max_depth=3, max_external=1), queue=SpillQueue(chunk=1))
     frontier.offer("http://h/", 0, PAGE, "", False)
     home = frontier.take(1)[0]
     frontier.answered(home, page_ok=True)
-    for n in range(12):
-        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n % 11}.html", n == 11)
+    for n in range(6):          # while it waits in the queue
+        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n}.html", False)
     frontier.offer("http://h/deep.html", 4, PAGE, "http://h/", False)         # over max_depth
     frontier.offer("http://h/third.html", 1, PAGE, "http://h/", False)        # over max_pages
     frontier.offer("http://x/1", 1, EXTERNAL, "http://h/", False)
     frontier.offer("http://x/2", 1, EXTERNAL, "http://h/", False)             # over max_external
-    dead = frontier.entry("http://h/dead.html")
-    assert dead is not None and dead.total == 12 and dead.home
-    assert dead.sources == [f"http://h/p{n}.html" for n in range(10)]
+    assert frontier.entry("http://h/dead.html") is None                      # waiting: no Entry yet
+    (dead,) = frontier.take(5)
+    for n in range(6, 12):      # while it is fetched
+        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n % 11}.html", n == 11)
+    dead.status = 404
+    assert frontier.dead() == [dead]
+    assert dead.total == 12 and dead.home
+    assert dead.sources == [f"http://h/p{n}.html" for n in range(10)]           # in the order they were found
     assert (frontier.skipped_pages, frontier.skipped_external) == (2, 1)
     coverage = Coverage(frontier)
     assert ("page", "http://h/index.html") in coverage and ("link", "http://h/") in coverage
     assert ("link", "http://h/dead.html") not in coverage and ("link", "http://h/deep.html") not in coverage
+    frontier.close()
+
+
+def test_frontier_gives_urls_back_in_breadth_first_order_through_the_disk() -> None:
+    frontier = Frontier(Caps(max_pages=100, max_depth=3, max_external=0), queue=SpillQueue(chunk=4))
+    urls = [f"http://h/a{n}.html" for n in range(30)]
+    for url in urls:
+        frontier.offer(url, 1, PAGE, "http://h/", True)
+    assert frontier.queue._file is not None                  # most of them went to disk
+    taken = [e for _ in range(8) for e in frontier.take(4)]
+    assert [e.url for e in taken] == urls[:30] and all(e.home and e.sources == ["http://h/"] for e in taken)
+    assert frontier.take(4) == []
+    frontier.close()
+
+
+def test_spill_queue_is_fifo_across_memory_and_disk() -> None:
+    queue: SpillQueue[int] = SpillQueue(chunk=3)
+    for n in range(5):
+        queue.append(n)
+    assert [queue.popleft(), queue.popleft()] == [0, 1]
+    for n in range(5, 20):
+        queue.append(n)
+    assert len(queue) == 18
+    assert [queue.popleft() for _ in range(4)] == [2, 3, 4, 5]
+    queue.append(20)
+    assert list(queue.drain()) == list(range(6, 21)) and len(queue) == 0
+    assert queue._file is not None and queue._file.seek(0, 2) == 0      # read back whole: the file starts over
+    queue.append(21)
+    assert queue.popleft() == 21
+    with pytest.raises(IndexError):
+        queue.popleft()
+    queue.close()
 
 
 def test_a_site_id_selects_its_homepage_check_and_its_crawl() -> None:
