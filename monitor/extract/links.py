@@ -175,13 +175,9 @@ def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
             yield script
 
 
-def datastore_records(script: HtmlElement) -> list[HtmlElement]:
-    """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each)."""
-    return list(iter_datastore_records(script))
-
-
 def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
-    """``datastore_records`` one at a time: a jcms page may hold thousands, each its own small document."""
+    """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each), one at a
+    time: a jcms page may hold thousands, each its own small libxml2 document."""
     for match in _RECORD.finditer(script.text or ""):
         body = match.group(1).strip()
         if not body:
@@ -201,7 +197,7 @@ def iter_hrefs(tree: HtmlElement) -> Iterator[str]:
         if href:
             yield href
     for script in datastore_scripts(tree):
-        for row in datastore_records(script):
+        for row in iter_datastore_records(script):
             for el in row.iter("a", "area"):
                 href = el.get("href")
                 if href:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -34,10 +35,10 @@ from monitor.extract.links import (
     absolute,
     as_tree,
     clean_text,
-    datastore_records,
     datastore_scripts,
     in_box,
     is_element,
+    iter_datastore_records,
     page_base,
 )
 
@@ -337,12 +338,13 @@ def _html_groups(root: HtmlElement, base: str, today: date,
 
 def _datastore_groups(tree: HtmlElement, base: str, today: date,
                       box_cache: dict[HtmlElement, HtmlElement | None]) -> list[_Group]:
-    """Hanweb jcms: each ``<record>`` is one row, parsed as its own small HTML fragment."""
+    """Hanweb jcms: each ``<record>`` is one row, parsed as its own small HTML fragment (one at a
+    time: a column page may hold thousands, and libxml2 keeps a document for each)."""
     groups = []
     for n, script in enumerate(datastore_scripts(tree)):
         boxed = in_box(script, box_cache)
         group = _Group(f"datastore{n}", "大汉 datastore 记录", boxed=boxed, order=-1)
-        for record in datastore_records(script):
+        for record in iter_datastore_records(script):
             links = _title_links(record, base)
             if not links:
                 continue
@@ -588,10 +590,10 @@ def _choose(groups: list[_Group]) -> _Group | None:
 def _with_selectors(tree: HtmlElement, base: str, today: date, item_selector: str,
                     date_selector: str | None) -> ListResult:
     """The operator's rows (searched in the page and in Hanweb records) and date cells."""
-    roots = [tree] + [r for s in datastore_scripts(tree) for r in datastore_records(s)]
-    rows = [row for root in roots for row in _select(root, item_selector)]
-    items, linkless = [], 0
-    for row in rows:
+    roots = chain([tree], (r for s in datastore_scripts(tree) for r in iter_datastore_records(s)))
+    items, linkless, rows = [], 0, 0
+    for row in (row for root in roots for row in _select(root, item_selector)):
+        rows += 1
         links = _title_links(row, base)  # iter("a") includes the row itself when it is a link
         if not links:
             linkless += 1
@@ -604,9 +606,9 @@ def _with_selectors(tree: HtmlElement, base: str, today: date, item_selector: st
         else:
             items.append(_row_item(a, url, title, row, today))
     result = ListResult(_dedupe(items), paged=bool(_pager_nodes(tree)))
-    result.notes.append(f"选择器 {item_selector!r} 匹配 {len(rows)} 行")
+    result.notes.append(f"选择器 {item_selector!r} 匹配 {rows} 行")
     if not result.items:
-        if (rows and linkless == len(rows)) or _blank_phrase(tree, {}):
+        if (rows and linkless == rows) or _blank_phrase(tree, {}):
             result.blank = True
         else:
             result.notes.append("选择器未匹配到任何条目：页面结构可能已改变")

@@ -52,8 +52,13 @@ def page_title(html_or_tree: str | bytes | HtmlElement) -> str:
     return text.split("_", 1)[0].strip()
 
 
-def relation_links(html_or_tree: str | bytes | HtmlElement, url: str) -> list[PageLink]:
-    """Every http(s) link on the page except to itself, with its label and box."""
+def relation_links(html_or_tree: str | bytes | HtmlElement, url: str, *,
+                   max_box_links: int | None = None) -> list[PageLink]:
+    """Every http(s) link on the page except to itself, with its label and box.
+
+    With ``max_box_links``, links in navigation or in a box of more links than that are left
+    out before their words are read: they relate nothing, and they are most of a page's links.
+    """
     tree = as_tree(html_or_tree)
     base = page_base(tree, url)
     boxes: dict[HtmlElement, HtmlElement | None] = {}
@@ -63,18 +68,21 @@ def relation_links(html_or_tree: str | bytes | HtmlElement, url: str) -> list[Pa
         target = absolute(base, a.get("href"))
         if not target or target == url:
             continue
-        text = " ".join(t for t in (clean_text(a.text_content()), clean_text(a.get("title"))) if t)
-        label = _text_before(a)
         parent = a.getparent()
         box = box_of(parent, boxes) if parent is not None else None
-        if box is None:
-            found.append(PageLink(target, text, label, navigation=_in_navigation(a)))
-            continue
-        if box not in described:
+        if box is not None and box not in described:
             described[box] = (clean_text(box.text_content())[:_HEADING_CHARS],
                               sum(1 for _ in box.iter("a", "area")))
-        heading, count = described[box]
-        found.append(PageLink(target, text, f"{heading} {label}".strip(), True, count, _in_navigation(a)))
+        heading, count = described[box] if box is not None else ("", 0)
+        navigation = _in_navigation(a)
+        if max_box_links is not None and (navigation or count > max_box_links):
+            continue
+        text = " ".join(t for t in (clean_text(a.text_content()), clean_text(a.get("title"))) if t)
+        label = _text_before(a)
+        if box is None:
+            found.append(PageLink(target, text, label, navigation=navigation))
+        else:
+            found.append(PageLink(target, text, f"{heading} {label}".strip(), True, count, navigation))
     return found
 
 

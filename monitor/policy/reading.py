@@ -23,11 +23,11 @@ from monitor.config import Column
 from monitor.domain import Item
 from monitor.errors import FetchError
 from monitor.extract import read_published, view_page
-from monitor.extract.links import absolute, as_tree, clean_text, datastore_records, datastore_scripts, page_base
+from monitor.extract.links import absolute, as_tree, clean_text, datastore_scripts, iter_datastore_records, page_base
 from monitor.extract.lists import trs_pager
 from monitor.extract.relations import page_title, relation_links
 from monitor.fetch import HTML_TYPES, Fetcher, looks_like_html
-from monitor.policy.pairing import Page, Scope, Unreadable
+from monitor.policy.pairing import RELATION_BOX_LINKS, Page, Scope, Unreadable
 
 _HANWEB_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
 _HANWEB_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)", re.I)
@@ -161,7 +161,7 @@ def _hanweb_groups(tree: HtmlElement, url: str) -> list[str]:
     scripts = list(datastore_scripts(tree))
     if not scripts:
         return []
-    held = sum(len(datastore_records(s)) for s in scripts)
+    held = sum(1 for s in scripts for _ in iter_datastore_records(s))
     texts = " ".join(s.text or "" for s in tree.iter("script"))
     total, proxy = _HANWEB_TOTAL.search(texts), _HANWEB_PROXY.search(scripts[0].text or "")
     if not (held and total and proxy) or int(total.group(1)) <= held:
@@ -206,5 +206,6 @@ async def read_page(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Pa
     if not html:
         return Page(url, response.url, content_type=response.content_type or "")
     tree = as_tree(response.text)
-    links = tuple(link for link in relation_links(tree, response.url) if scope.relation(link))
+    candidates = relation_links(tree, response.url, max_box_links=RELATION_BOX_LINKS)
+    links = tuple(link for link in candidates if scope.relation(link))
     return Page(url, response.url, page_title(tree), read_published(tree, response.url, today), links)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 import pytest
+import respx
 
-from monitor.config import Column, PolicySettings
+from monitor.config import Column, CrawlSettings, PolicySettings
 from monitor.extract.relations import PageLink, page_title, relation_links
+from monitor.fetch import Fetcher
 from monitor.policy.pairing import (
     Entry,
     Page,
@@ -24,6 +27,7 @@ from monitor.policy.pairing import (
     url_key,
     with_linked,
 )
+from monitor.policy.reading import read_page
 from monitor.policy.targets import Document, affordable
 
 SETTINGS = PolicySettings()
@@ -186,3 +190,20 @@ def test_navigation_and_breadcrumbs_never_relate() -> None:
     links = {link.url.rsplit("/", 2)[-2]: link for link in relation_links(html, INTERP_URL)}
     assert links["zcwj"].navigation and not SCOPE.relation(links["zcwj"])
     assert not links["zfwj"].navigation and SCOPE.relation(links["zfwj"])
+
+
+@respx.mock
+async def test_a_read_page_keeps_only_the_links_that_may_relate_two_pages() -> None:
+    """Navigation and side lists are most of a page's links; a policy check holds up to 2,000 pages."""
+    side = "".join(f'<li><a href="/zcjd/t{n}.html">热点解读{n}</a></li>' for n in range(8))
+    html = f"""<html><head><title>关于印发《示例县耕地保护激励办法》的通知</title></head><body>
+        <div class="nav"><a href="/">首页</a> <a href="/zcjd/">政策解读</a></div>
+        <div class="side"><h3>热点解读</h3><ul>{side}</ul></div>
+        <div class="content"><p>正文。</p><p>相关解读：<a href="/zcjd/t9.html">一图读懂</a></p></div>
+        </body></html>"""
+    respx.get(DOC_URL).respond(200, html=html)
+    async with Fetcher(CrawlSettings(), transport=httpx.AsyncHTTPTransport()) as fetcher:
+        page = await read_page(fetcher, DOC_URL, date(2026, 11, 26), SCOPE)
+    assert isinstance(page, Page)
+    assert [link.url for link in page.links] == [INTERP_URL]
+    assert page.title == "关于印发《示例县耕地保护激励办法》的通知"
