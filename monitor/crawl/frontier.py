@@ -97,15 +97,25 @@ class Frontier:
     skipped_pages: int = 0        # over max_pages or max_depth: never fetched, never covered
     skipped_external: int = 0
 
+    def link_again(self, url: str, page: str, home: bool) -> bool:
+        """A link from ``page`` to a URL met before: the source noted (while it still matters), True.
+        False for a URL not met yet — the caller then classifies it and ``offer``s it."""
+        return self._again(hash(key(url)), page, home)
+
+    def _again(self, h: int, page: str, home: bool) -> bool:
+        known = self.seen.get(h)
+        if known is None:
+            return False
+        if type(known) is Entry:
+            known.add_source(page, home)
+        elif known & WAITING:
+            self.late.append((h, page, home))
+        return True
+
     def offer(self, url: str, depth: int, kind: int, page: str, home: bool) -> None:
         """A link from ``page`` (at the homepage when ``home``) to ``url``, found at ``depth``."""
         h = hash(key(url))
-        known = self.seen.get(h)
-        if known is not None:
-            if type(known) is Entry:
-                known.add_source(page, home)
-            elif known & WAITING:
-                self.late.append((h, page, home))
+        if self._again(h, page, home):
             return
         if kind == PAGE and (depth > self.caps.max_depth or self.pages_queued >= self.caps.max_pages):
             self.skipped_pages += 1

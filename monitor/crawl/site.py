@@ -249,8 +249,10 @@ class SiteCrawler:
         return [(url, text, pager) for url, (text, pager) in found.items()]
 
     def _follow(self, entry: Entry, page: str, links: Links) -> None:
-        home, offer, netlocs = entry.depth == 0, self.frontier.offer, self.netlocs
+        home, again, offer, netlocs = entry.depth == 0, self.frontier.link_again, self.frontier.offer, self.netlocs
         for url, _, pager in links:
+            if again(url, page, home):          # most links of a site: one lookup, no classifying
+                continue
             if netloc_of(url) in netlocs:
                 kind = RESOURCE if is_resource(url) else PAGE
             elif self.settings.check_external:
