@@ -10,45 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
+from itertools import islice
 
 from lxml.html import HtmlElement
 
-from monitor.extract.links import datastore_scripts, iter_datastore_records, page_base
+from monitor.extract.links import iter_references, page_base
 from monitor.extract.lists import trs_pager
 
 TEXT_LIMIT = 40
-_SOURCES = (("a", "href"), ("area", "href"), ("img", "src"), ("iframe", "src"), ("frame", "src"))
-_ATTRIBUTE = dict(_SOURCES)
+_TAGS = ("a", "area", "img", "iframe", "frame")
 # Pager words: a page reached through them is one list continued, not a click deeper.
 _PAGER = re.compile(r"^\s*(下一页|下页|后页|上一页|上页|前页|尾页|末页|最后一页|next|prev(ious)?|[»«›‹<>]{1,2})\s*$",
                     re.I)
 
 
-class Link(NamedTuple):
-    href: str
-    element: HtmlElement
-
-
-def iter_links(tree: HtmlElement, limit: int) -> Iterator[Link]:
-    """Up to ``limit`` raw references of the page, datastore records included."""
-    count = 0
-    for el in tree.iter("a", "area", "img", "iframe", "frame"):
-        ref = el.get(_ATTRIBUTE[el.tag])
-        if ref:
-            yield Link(ref, el)
-            count += 1
-            if count >= limit:
-                return
-    for script in datastore_scripts(tree):
-        for row in iter_datastore_records(script):        # one at a time: a page may hold thousands
-            for el in row.iter("a", "area", "img"):
-                ref = el.get(_ATTRIBUTE[el.tag])
-                if ref:
-                    yield Link(ref, el)
-                    count += 1
-                    if count >= limit:
-                        return
+def iter_links(tree: HtmlElement, limit: int) -> Iterator[tuple[str, HtmlElement]]:
+    """Up to ``limit`` raw references of the page with their elements, datastore records included."""
+    return islice(iter_references(tree, _TAGS), limit)
 
 
 def link_text(el: HtmlElement) -> str:

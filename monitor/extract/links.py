@@ -190,21 +190,25 @@ def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
         yield children[0] if len(children) == 1 and not (holder.text or "").strip() else holder
 
 
-def iter_hrefs(tree: HtmlElement) -> Iterator[str]:
-    """Raw href values of ``<a>``/``<area>`` on the page and inside datastore records."""
-    for el in tree.iter("a", "area"):
-        href = el.get("href")
-        if href:
-            yield href
+_REFERENCE = {"a": "href", "area": "href", "img": "src", "iframe": "src", "frame": "src"}
+
+
+def iter_references(tree: HtmlElement, tags: tuple[str, ...] = ("a", "area")) -> Iterator[tuple[str, HtmlElement]]:
+    """Raw references (``href``/``src``) of ``tags`` on the page, then inside datastore records,
+    each with its element."""
+    for el in tree.iter(*tags):
+        ref = el.get(_REFERENCE[el.tag])
+        if ref:
+            yield ref, el
     for script in datastore_scripts(tree):
         for row in iter_datastore_records(script):
-            for el in row.iter("a", "area"):
-                href = el.get("href")
-                if href:
-                    yield href
+            for el in row.iter(*tags):
+                ref = el.get(_REFERENCE[el.tag])
+                if ref:
+                    yield ref, el
 
 
 def count_links(tree: HtmlElement, url: str) -> int:
     """Distinct absolute http(s) link targets on the page (datastore records included)."""
     base = page_base(tree, url)
-    return len({u for u in (absolute(base, h) for h in iter_hrefs(tree)) if u})
+    return len({u for u in (absolute(base, ref) for ref, _ in iter_references(tree)) if u})
