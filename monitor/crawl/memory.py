@@ -51,10 +51,6 @@ class MemoryCrawlMemory:
             self.records[record.url] = record
 
 
-def url_hash(url: str) -> str:
-    return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
 def content_hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 

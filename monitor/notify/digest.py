@@ -11,7 +11,6 @@ the append-only truth: an alert is open from ``opened``/``unwaived`` until
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import PLATFORM_NAMES, Config
 from monitor.notify.notices import issuer_name
-from monitor.notify.outbox import Draft, OutboxHealth, enqueue, outbox_health
+from monitor.notify.outbox import Draft, OutboxHealth, draft_key, enqueue, outbox_health
 from monitor.notify.render import cn_date, render
 from monitor.rules import Rule, load_config_rules
 from monitor.store.probes import probe_summaries
@@ -364,15 +363,12 @@ def digest_drafts(config: Config, digest: Digest) -> list[Draft]:
     day = digest.now.astimezone(config.monitor.tz).date().isoformat()
     drafts = []
     if config.notify.dingtalk is not None:
-        drafts.append(Draft(_key("digest", "dingtalk", day), "dingtalk", "digest", digest.title,
+        drafts.append(Draft(draft_key("digest", "dingtalk", day), "dingtalk", "digest", digest.title,
                             render("digest.md.j2", d=digest)))
     email = config.notify.email
     if email is not None and email.digest_to:
-        drafts.append(Draft(_key("digest", "email", day, *email.digest_to), "email", "digest", digest.title,
+        drafts.append(Draft(draft_key("digest", "email", day, *email.digest_to), "email", "digest", digest.title,
                             render("digest.txt.j2", d=digest), render("digest.html.j2", d=digest),
                             tuple(email.digest_to)))
     return drafts
 
-
-def _key(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

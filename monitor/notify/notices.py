@@ -14,7 +14,6 @@ alert events it reports: running the same after_apply twice queues nothing new.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -32,7 +31,7 @@ from monitor.alerts.store import Applied
 from monitor.config import Config
 from monitor.notify.dingtalk import MAX_BYTES
 from monitor.notify.mail import format_address
-from monitor.notify.outbox import Draft, enqueue
+from monitor.notify.outbox import Draft, draft_key, enqueue
 from monitor.notify.render import cn_date, cn_weekday, render, safe_url
 from monitor.store.tables import AlertEventRow
 
@@ -200,9 +199,6 @@ def render_markdown_parts(notice: Notice) -> list[str]:
         count += 1
 
 
-def _key(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
-
 
 def drafts_for(config: Config, notice: Notice) -> list[Draft]:
     """The outbox rows of one notice: DingTalk (maybe in parts) and e-mail, each with its own key."""
@@ -218,11 +214,11 @@ def drafts_for(config: Config, notice: Notice) -> list[Draft]:
         parts = render_markdown_parts(notice)
         for number, body in enumerate(parts, start=1):
             subject = notice.subject + (f"（第{number}/{len(parts)}部分）" if len(parts) > 1 else "")
-            drafts.append(Draft(_key(notice.kind, "dingtalk", notice.unit_id, events, number), "dingtalk",
+            drafts.append(Draft(draft_key(notice.kind, "dingtalk", notice.unit_id, events, number), "dingtalk",
                                 notice.kind, subject, body, None, tuple(mobiles), notice.unit_id, alert_ids, priority))
     if config.notify.email is not None and unit and unit.emails:
         recipients = tuple(format_address(unit.name, address) for address in unit.emails)
-        drafts.append(Draft(_key(notice.kind, "email", notice.unit_id, events), "email", notice.kind,
+        drafts.append(Draft(draft_key(notice.kind, "email", notice.unit_id, events), "email", notice.kind,
                             notice.subject, render_notice(notice, "txt", notice.items),
                             render_notice(notice, "html", notice.items), recipients,
                             notice.unit_id, alert_ids, priority))

@@ -23,6 +23,7 @@ minute are paced from the ``sent_at`` of the last minute's sends — merged when
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -69,6 +70,11 @@ class Draft:
     unit_id: str | None = None
     alert_ids: tuple[int, ...] = ()
     priority: int = 1
+
+
+def draft_key(*parts: object) -> str:
+    """A ``Draft.key`` from what the message reports: the same parts, the same key, one row."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
 def enqueue(session: Session, draft: Draft, now: datetime) -> int | None:

@@ -8,18 +8,24 @@ in about a millisecond.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.crawl.memory import PageRecord, url_hash
+from monitor.crawl.memory import PageRecord
 from monitor.store.db import Database
 from monitor.store.tables import CrawlPageRow
 
 _COLUMNS = (CrawlPageRow.url, CrawlPageRow.status, CrawlPageRow.etag, CrawlPageRow.last_modified,
             CrawlPageRow.content_hash, CrawlPageRow.title, CrawlPageRow.links, CrawlPageRow.hits)
+
+
+def crawl_url_hash(url: str) -> str:
+    """The ``crawl_pages`` key: blake2b-128 (cheaper than the sha256 of the page cache, looked up per URL)."""
+    return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class DbCrawlMemory:
@@ -29,7 +35,7 @@ class DbCrawlMemory:
     def lookup(self, urls: list[str]) -> dict[str, PageRecord]:
         if not urls:
             return {}
-        wanted = {url_hash(u): u for u in urls}
+        wanted = {crawl_url_hash(u): u for u in urls}
         statement = select(*_COLUMNS).where(CrawlPageRow.url_hash.in_(list(wanted)))
         with self._db.engine.connect() as connection:
             rows = connection.execute(statement).all()
@@ -50,7 +56,7 @@ class DbCrawlMemory:
 
 
 def _values(site_id: str, record: PageRecord, now: datetime) -> dict[str, Any]:
-    return {"url_hash": url_hash(record.url), "site_id": site_id, "url": record.url, "status": record.status,
+    return {"url_hash": crawl_url_hash(record.url), "site_id": site_id, "url": record.url, "status": record.status,
             "etag": record.etag, "last_modified": record.last_modified, "content_hash": record.content_hash,
             "title": record.title, "links": record.links, "hits": record.hits, "fetched_at": now}
 

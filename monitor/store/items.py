@@ -13,7 +13,6 @@ row wait for the next round.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -24,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.domain import Observation
+from monitor.store.pagecache import url_hash
 from monitor.store.tables import ItemRow
 
 _CHUNK = 500          # addresses per IN (…) query
@@ -42,7 +42,7 @@ class ItemRecord:
 
     @property
     def key(self) -> str:
-        return hashlib.sha256(self.url.encode("utf-8")).hexdigest()
+        return url_hash(self.url)
 
 
 def item_records(observations: Iterable[Observation]) -> Iterator[ItemRecord]:

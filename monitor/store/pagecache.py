@@ -24,6 +24,7 @@ COMPRESS_LEVEL = 6
 
 
 def url_hash(url: str) -> str:
+    """The key of ``page_cache`` and ``items`` rows (URLs can be longer than an index allows)."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
