@@ -19,7 +19,7 @@ import asyncio
 import logging
 import socket
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -208,7 +208,7 @@ class SiteCrawler:
         if resp.status != 304 and (etag != record.etag or modified != record.last_modified):
             record.etag, record.last_modified = etag, modified
             self._write(record)
-        self._follow(entry, page, list(decode_links(record.links)))
+        self._follow(entry, page, decode_links(record.links))
         if record.hits:
             self._hits.append((entry.url, record.hits))
         self.frontier.answered(entry, page_ok=True)
@@ -248,7 +248,7 @@ class SiteCrawler:
                 found[url] = (found[url][0] if url in found else "", True)
         return [(url, text, pager) for url, (text, pager) in found.items()]
 
-    def _follow(self, entry: Entry, page: str, links: Links) -> None:
+    def _follow(self, entry: Entry, page: str, links: Iterable[tuple[str, str, bool]]) -> None:
         home, again, offer, netlocs = entry.depth == 0, self.frontier.link_again, self.frontier.offer, self.netlocs
         for url, _, pager in links:
             if again(url, page, home):          # most links of a site: one lookup, no classifying
