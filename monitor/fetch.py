@@ -35,17 +35,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import httpx
+from yarl import URL
 
 from monitor.cache import CachedPage, PageCache
 from monitor.charset import decode_html, decode_text
 from monitor.clock import system_clock
 from monitor.config import CrawlSettings
 from monitor.errors import FetchError
-from monitor.transport import AiohttpWire, HttpxWire, Raw, Wire, WireFailure
+from monitor.transport import AiohttpWire, Raw, Wire, WireFailure
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +117,13 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.pages_fetched = 0      # URLs requested by get/head/request, whatever their outcome (round stats)
         headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip"}
-        self._wire: Wire = (HttpxWire(transport, concurrency, settings.timeout_s, headers) if transport
-                            else AiohttpWire(concurrency, settings.timeout_s, headers))
+        self._wire: Wire
+        if transport is None:
+            self._wire = AiohttpWire(concurrency, settings.timeout_s, headers)
+        else:
+            from monitor.httpxwire import HttpxWire
+
+            self._wire = HttpxWire(transport, concurrency, settings.timeout_s, headers)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -390,7 +400,7 @@ def _host_key(url: str) -> str:
     end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     try:
         return _netloc_key(scheme.lower(), rest[:end]) if sep else _netloc_key(url, "")
-    except (httpx.InvalidURL, ValueError) as exc:
+    except ValueError as exc:
         raise FetchError(url, f"网址无效: {exc}", transient=False) from exc
 
 
@@ -399,11 +409,10 @@ def _netloc_key(scheme: str, netloc: str) -> str:
     """Cached per origin: parsing every URL of a 20,000-page crawl again would cost seconds."""
     if scheme not in ("http", "https") or not netloc:
         raise ValueError(f"不支持的网址 {scheme}{'://' + netloc if netloc else ''}")
-    parsed = httpx.URL(f"{scheme}://{netloc}/")
+    parsed = URL(f"{scheme}://{netloc}/")
     if not parsed.host:
         raise ValueError(f"不支持的网址 {scheme}://{netloc}")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    return f"{parsed.host}:{port}"
+    return f"{parsed.host}:{parsed.port}"
 
 
 def _with_retry_note(error: FetchError, attempts: int) -> FetchError:

@@ -1,12 +1,9 @@
 """The wire under ``Fetcher``: one HTTP exchange, mapped to our errors.
 
-Two implementations of the same small interface:
-
-- ``AiohttpWire`` (the default): aiohttp's C parser costs about a tenth of the CPU
-  per request that httpx does, and a whole-site crawl is bound by that cost
-  (DESIGN §8 "Fast and frugal");
-- ``HttpxWire``: used when a test injects an ``httpx`` transport (``MockTransport``),
-  so narrow behaviour can be tested without sockets.
+``AiohttpWire`` is the wire: aiohttp's C parser costs about a tenth of the CPU per
+request that httpx does, and a whole-site crawl is bound by that cost (DESIGN §8 "Fast
+and frugal"). ``monitor.httpxwire`` has the other implementation, for tests that inject
+an ``httpx`` transport.
 
 Politeness, retries, redirects and the byte cap stay in ``Fetcher``; a wire only
 sends one request and reads at most ``cap`` bytes of the body.
@@ -22,7 +19,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
-import httpx
 from yarl import URL
 
 from monitor.errors import FetchError
@@ -67,7 +63,7 @@ class Wire(Protocol):
     async def aclose(self) -> None: ...
 
 
-def _reason(status: int, phrase: str | None) -> str:
+def status_reason(status: int, phrase: str | None) -> str:
     return f"HTTP {status} {phrase or ''}".rstrip()
 
 
@@ -91,7 +87,7 @@ class AiohttpWire:
                 if read_body and 200 <= resp.status < 300:
                     content, truncated = await self._read(url, resp, cap, truncate)
                 return Raw(url if str(resp.url) == str(target) else str(resp.url), resp.status,
-                           _reason(resp.status, resp.reason),
+                           status_reason(resp.status, resp.reason),
                            {k.lower(): v for k, v in resp.headers.items()}, content, truncated)
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             raise WireFailure(_map_aiohttp(url, exc, self._timeout_s)) from exc
@@ -118,45 +114,6 @@ class AiohttpWire:
         await self._session.close()
 
 
-class HttpxWire:
-    """httpx client over an injected transport (tests)."""
-
-    def __init__(self, transport: httpx.AsyncBaseTransport, concurrency: int, timeout_s: float,
-                 headers: dict[str, str]) -> None:
-        self._timeout_s = timeout_s
-        self._client = httpx.AsyncClient(
-            transport=transport, trust_env=False, follow_redirects=False, timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            headers=headers)
-
-    async def exchange(self, method: str, url: str, headers: dict[str, str], *, read_body: bool,
-                       cap: int, truncate: bool) -> Raw:
-        try:
-            async with self._client.stream(method, url, headers=headers) as resp:
-                content, truncated = b"", False
-                if read_body and 200 <= resp.status_code < 300:
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in resp.aiter_bytes():
-                        size += len(chunk)
-                        chunks.append(chunk)
-                        if size > cap:
-                            if not truncate:
-                                raise too_big(url, cap)
-                            truncated = True
-                            break
-                    content = b"".join(chunks)[:cap]
-                return Raw(str(resp.url), resp.status_code, _reason(resp.status_code, resp.reason_phrase),
-                           {k.lower(): v for k, v in resp.headers.items()}, content, truncated)
-        except httpx.HTTPError as exc:
-            raise WireFailure(_map_httpx(url, exc, self._timeout_s)) from exc
-        except httpx.InvalidURL as exc:
-            raise WireFailure(FetchError(url, f"网址无效: {exc}", transient=False)) from exc
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-
 # -- error mapping --------------------------------------------------------------------------
 
 
@@ -179,7 +136,7 @@ def _map_aiohttp(url: str, exc: BaseException, timeout_s: float) -> FetchError:
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
         return FetchError(url, f"证书或 TLS 错误: {detail}", transient=False)
     if isinstance(exc, aiohttp.ClientConnectorError | OSError):
-        return _map_os_error(url, exc, detail)
+        return map_os_error(url, exc, detail)
     if isinstance(exc, aiohttp.ClientPayloadError):
         if "encoding" in detail.lower() or "decompress" in detail.lower():
             return FetchError(url, f"内容解码失败（压缩数据损坏）: {detail}", transient=False)
@@ -191,7 +148,7 @@ def _map_aiohttp(url: str, exc: BaseException, timeout_s: float) -> FetchError:
     return FetchError(url, f"请求失败（{type(exc).__name__}）: {detail}", transient=True)
 
 
-def _map_os_error(url: str, exc: BaseException, detail: str) -> FetchError:
+def map_os_error(url: str, exc: BaseException, detail: str) -> FetchError:
     for cause in _causes(exc):
         if isinstance(cause, socket.gaierror):
             # EAI_AGAIN is a resolver hiccup; "no such name" will not change in a second.
@@ -203,28 +160,6 @@ def _map_os_error(url: str, exc: BaseException, detail: str) -> FetchError:
     if isinstance(exc, aiohttp.ClientConnectorError):
         return FetchError(url, f"连接失败: {detail}", transient=True)
     return FetchError(url, f"连接中断: {detail}", transient=True)
-
-
-def _map_httpx(url: str, exc: httpx.HTTPError, timeout_s: float) -> FetchError:
-    """An httpx exception as our error (see ``_map_aiohttp``)."""
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectTimeout):
-        return FetchError(url, f"连接超时（{timeout_s:g} 秒）", transient=True)
-    if isinstance(exc, httpx.TimeoutException):
-        return FetchError(url, f"请求超时（{timeout_s:g} 秒）", transient=True)
-    if isinstance(exc, httpx.ConnectError):
-        if "ssl" in detail.lower() or "certificate" in detail.lower():
-            return FetchError(url, f"证书或 TLS 错误: {detail}", transient=False)
-        return _map_os_error(url, exc, detail)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return FetchError(url, f"服务器响应不完整: {detail}", transient=True)
-    if isinstance(exc, httpx.DecodingError):
-        return FetchError(url, f"内容解码失败（压缩数据损坏）: {detail}", transient=False)
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return FetchError(url, f"网址无效: {detail}", transient=False)
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return FetchError(url, f"连接中断: {detail}", transient=True)
-    return FetchError(url, f"请求失败（{type(exc).__name__}）: {detail}", transient=True)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -7,19 +7,44 @@ only bugs show a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
 import click
 
-from monitor.cli import admin, alerts, check, daemon, demo, notify, stats
 from monitor.cli.app import App, setup_logging
 from monitor.errors import ConfigError, MonitorError
 
-VERB_MODULES = (check, alerts, daemon, demo, admin, notify, stats)
+# Each verb and where it lives, as ``module:attribute`` under ``monitor.cli``. Only the module
+# of the verb being run is imported: the scheduler, the notifiers and their templates cost
+# every other command a second.
+VERBS = {
+    "check": "check:check_cmd", "probe": "check:probe_cmd",
+    "round": "alerts:round_cmd", "recheck": "alerts:recheck_cmd", "alerts": "alerts:alerts_group",
+    "waive": "alerts:waive_cmd", "unwaive": "alerts:unwaive_cmd",
+    "run": "daemon:run_cmd", "status": "daemon:status_cmd", "systemd-unit": "daemon:systemd_unit_cmd",
+    "demo": "demo:demo_cmd", "config": "admin:config_group", "db": "admin:db_group",
+    "outbox": "notify:outbox_cmd", "digest": "notify:digest_cmd", "notify-test": "notify:notify_test_cmd",
+    "stats": "stats:stats_cmd",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose verbs are imported when they are asked for (``VERBS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(VERBS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in VERBS:
+            return None
+        module, attribute = VERBS[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(f"monitor.cli.{module}"), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", envvar="MONITOR_CONFIG", default="config.toml", show_default=True,
               help="配置文件（也可用环境变量 MONITOR_CONFIG）")
 @click.option("--now", "now_text", envvar="MONITOR_NOW", default=None,
@@ -31,10 +56,6 @@ def cli(ctx: click.Context, config_path: str, now_text: str | None, verbose: int
     """政务公开巡检：县政府门户网站与政务新媒体的每周巡检、红黄双色预警与通报。"""
     setup_logging(verbose)
     ctx.obj = App.create(config_path, now_text)
-
-
-for _module in VERB_MODULES:
-    _module.register(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,11 +15,6 @@ from monitor.store.db import Database
 from monitor.store.transfer import backup, copy_database
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(config_group)
-    cli.add_command(db_group)
-
-
 @click.group("config")
 def config_group() -> None:
     """配置文件相关命令。"""

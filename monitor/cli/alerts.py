@@ -26,11 +26,6 @@ EVENT_NAMES = {"opened": "开出", "raised": "升级", "resolved": "整改完成
                "unwaived": "取消豁免", "notified": "已通知"}
 
 
-def register(cli: click.Group) -> None:
-    for command in (round_cmd, recheck_cmd, alerts_group, waive_cmd, unwaive_cmd):
-        cli.add_command(command)
-
-
 def operator() -> str:
     """Who is at the terminal, for the event history (``operator:<login>``)."""
     try:

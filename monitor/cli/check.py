@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -25,17 +26,11 @@ from monitor.runner import run_inspection
 COLOURS = {"red": ("红", "red"), "yellow": ("黄", "yellow")}
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(check_cmd)
-    cli.add_command(probe_cmd)
-
-
 def dump_json(data: Any) -> None:
     """Written as it is encoded: a whole-site check's document is megabytes, and one string of it
     (plus its encoded copy) was the largest thing a 100,000-page round held."""
-    out = click.get_text_stream("stdout")
-    json.dump(data, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
 
 
 def terminal_progress() -> Progress | None:

@@ -18,11 +18,6 @@ from monitor.resources import package_file
 from monitor.store.db import Database
 
 
-def register(cli: click.Group) -> None:
-    for command in (run_cmd, status_cmd, systemd_unit_cmd):
-        cli.add_command(command)
-
-
 @click.command("run")
 @click.option("--log-format", type=click.Choice(logs.FORMATS), default="kv", show_default=True,
               help="日志格式：kv（key=value）或 json（每行一个 JSON 对象）")

@@ -19,10 +19,6 @@ from monitor.siteserver import SiteServer
 from monitor.store.db import Database
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(demo_cmd)
-
-
 @click.command("demo")
 @click.option("--serve", is_flag=True, help="检查完后继续运行演示网站（Ctrl-C 结束），便于试用其他命令")
 @pass_app

@@ -30,11 +30,6 @@ KIND_NAMES = {"notice": "通报", "escalation": "升级", "digest": "周报"}
 STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 
 
-def register(cli: click.Group) -> None:
-    for command in (outbox_cmd, digest_cmd, notify_test_cmd):
-        cli.add_command(command)
-
-
 def drain(app: App) -> FlushReport:
     """Send what is due now; ``round`` and ``recheck`` call it when they finish."""
     return flush(app.config, app.database, app.now(), owner=app.owner())

@@ -16,10 +16,6 @@ CATEGORY_NAMES = {"news": "动态要闻", "notice": "通知公告", "policy": "�
 POLICY_HEADS = ("政策文件", "免解读", "已检查", "有解读", "双向关联", "双向比例", "解读", "图解", "H5", "视频")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(stats_cmd)
-
-
 @click.command("stats")
 @click.option("--year", type=click.IntRange(1990, 2999), default=None, help="只统计该年（按信息自身的发布日期）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")

@@ -12,6 +12,7 @@ after it answered well costs one dictionary lookup and nothing else.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from monitor.crawl.memory import PageRecord
@@ -97,10 +98,23 @@ class Frontier:
     skipped_pages: int = 0        # over max_pages or max_depth: never fetched, never covered
     skipped_external: int = 0
 
-    def link_again(self, url: str, page: str, home: bool) -> bool:
-        """A link from ``page`` to a URL met before: the source noted (while it still matters), True.
-        False for a URL not met yet — the caller then classifies it and ``offer``s it."""
-        return self._again(hash(key(url)), page, home)
+    def unmet(self, urls: Iterable[str], page: str, home: bool) -> Iterator[str]:
+        """The links from ``page`` to URLs not met yet — the caller classifies and ``offer``s them.
+        For a URL met before, the source is noted while it still matters.
+
+        The loop every link of every page goes through (a second round: about a million), so
+        it is one frame with the lookup inlined.
+        """
+        seen, late = self.seen, self.late
+        for url in urls:
+            h = hash(key(url))
+            known = seen.get(h)
+            if known is None:
+                yield url
+            elif type(known) is Entry:
+                known.add_source(page, home)
+            elif known & WAITING:
+                late.append((h, page, home))
 
     def _again(self, h: int, page: str, home: bool) -> bool:
         known = self.seen.get(h)

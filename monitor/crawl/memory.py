@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 _LEVEL = 1          # links compress 5-10x even at level 1; the higher levels cost CPU for little
+_FORMAT = b"\x02"   # before the compressed links; older records began with zlib's own header
 
 
 @dataclass(slots=True)
@@ -56,16 +57,44 @@ def content_hash(body: bytes) -> str:
 
 
 def encode_links(links: Iterable[tuple[str, str, bool]]) -> bytes:
-    """``(url, text, pager)`` triples as compressed ``url\ttext[\tP]`` lines (text has no tabs or newlines)."""
-    lines = "\n".join(f"{url}\t{text}\tP" if pager else f"{url}\t{text}" for url, text, pager in links)
-    return zlib.compress(lines.encode("utf-8", "surrogatepass"), _LEVEL)
+    """``(url, text, pager)`` triples, compressed: the URLs, the texts and the pager URLs in three
+    sections, so that following an unchanged page's links reads the first section and nothing else."""
+    urls: list[str] = []
+    texts: list[str] = []
+    pagers: list[str] = []
+    for url, text, pager in links:
+        urls.append(url)
+        texts.append(text.replace("\n", " ") if "\n" in text else text)
+        if pager:
+            pagers.append(url)
+    payload = "\0".join(("\n".join(urls), "\n".join(texts), "\n".join(pagers)))
+    if payload.count("\0") != 2:                 # never from a parsed page; kept from breaking the sections
+        cleaned = zip(urls, texts, strict=True)
+        return encode_links((u.replace("\0", "%00"), t.replace("\0", ""), u in pagers) for u, t in cleaned)
+    return _FORMAT + zlib.compress(payload.encode("utf-8", "surrogatepass"), _LEVEL)
+
+
+def is_current(blob: bytes | None) -> bool:
+    """Whether ``blob`` is in this format (a record from an older version is read as a changed page)."""
+    return bool(blob) and blob[:1] == _FORMAT
+
+
+def link_targets(blob: bytes | None) -> tuple[list[str], frozenset[str]]:
+    """The links' URLs, and those that page through a list."""
+    urls, _, pagers = _sections(blob)
+    return urls, frozenset(pagers)
 
 
 def decode_links(blob: bytes | None) -> Iterator[tuple[str, str, bool]]:
-    if not blob:
-        return
-    for line in zlib.decompress(blob).decode("utf-8", "surrogatepass").split("\n"):
-        url, _, rest = line.partition("\t")
-        text, _, pager = rest.partition("\t")
-        if url:
-            yield url, text, pager == "P"
+    urls, texts, pagers = _sections(blob)
+    paging = frozenset(pagers)
+    for url, text in zip(urls, texts, strict=False):
+        yield url, text, url in paging
+
+
+def _sections(blob: bytes | None) -> tuple[list[str], list[str], list[str]]:
+    if not blob or blob[:1] != _FORMAT:
+        return [], [], []
+    payload = zlib.decompress(blob[1:]).decode("utf-8", "surrogatepass")
+    urls, texts, pagers = payload.split("\0")
+    return (urls.split("\n"), texts.split("\n"), pagers.split("\n")) if urls else ([], [], [])

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import socket
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,7 +29,7 @@ from monitor.charset import decode_html
 from monitor.config import CrawlSettings, Site
 from monitor.crawl.frontier import EXTERNAL, LINK_OK, PAGE, RESOURCE, Caps, Coverage, Entry, Frontier
 from monitor.crawl.links import base_of, is_pager, iter_links, link_text, trs_pages
-from monitor.crawl.memory import CrawlMemory, PageRecord, content_hash, decode_links, encode_links
+from monitor.crawl.memory import CrawlMemory, PageRecord, content_hash, decode_links, encode_links, link_targets
 from monitor.crawl.scan import Scanner
 from monitor.crawl.urls import host_of, is_private_address, is_resource, netloc_of, normalize, resolve, site_netlocs
 from monitor.domain import InspectionError, Observation, TargetRef
@@ -197,7 +197,8 @@ class SiteCrawler:
         title = hits.pop("title", "") if hits else ""
         self._write(PageRecord(entry.url, resp.status, resp.headers.get("etag"), resp.headers.get("last-modified"),
                                digest, title, encode_links(links), {"title": title, **hits} if hits else None))
-        self._follow(entry, entry.url, links)      # the URL its record is kept under: link texts come back from it
+        # under the URL its record is kept under: link texts come back from it
+        self._follow(entry, entry.url, [url for url, _, _ in links], {url for url, _, pager in links if pager})
         if hits:
             self._hits.append((entry.url, {"title": title, **hits}))
         self.frontier.answered(entry, page_ok=True)
@@ -208,7 +209,7 @@ class SiteCrawler:
         if resp.status != 304 and (etag != record.etag or modified != record.last_modified):
             record.etag, record.last_modified = etag, modified
             self._write(record)
-        self._follow(entry, page, decode_links(record.links))
+        self._follow(entry, page, *link_targets(record.links))
         if record.hits:
             self._hits.append((entry.url, record.hits))
         self.frontier.answered(entry, page_ok=True)
@@ -248,18 +249,17 @@ class SiteCrawler:
                 found[url] = (found[url][0] if url in found else "", True)
         return [(url, text, pager) for url, (text, pager) in found.items()]
 
-    def _follow(self, entry: Entry, page: str, links: Iterable[tuple[str, str, bool]]) -> None:
-        home, again, offer, netlocs = entry.depth == 0, self.frontier.link_again, self.frontier.offer, self.netlocs
-        for url, _, pager in links:
-            if again(url, page, home):          # most links of a site: one lookup, no classifying
-                continue
-            if netloc_of(url) in netlocs:
+    def _follow(self, entry: Entry, page: str, urls: Iterable[str], pagers: Collection[str]) -> None:
+        """Offer the links of ``page`` not met yet (``pagers``: those paging through a list)."""
+        home = entry.depth == 0
+        for url in self.frontier.unmet(urls, page, home):
+            if netloc_of(url) in self.netlocs:
                 kind = RESOURCE if is_resource(url) else PAGE
             elif self.settings.check_external:
                 kind = EXTERNAL
             else:
                 continue
-            offer(url, entry.depth if pager else entry.depth + 1, kind, page, home)
+            self.frontier.offer(url, entry.depth if url in pagers else entry.depth + 1, kind, page, home)
 
     # -- outcomes -------------------------------------------------------------------------
 

@@ -113,8 +113,11 @@ def _without_sessions(query: str) -> str:
     return "&".join(kept) if len(kept) != len(pairs) else query
 
 
+@lru_cache(maxsize=16384)
 def key(url: str) -> str:
-    """What "the same page" means: ``…/index.html`` and ``…/`` are one."""
+    """What "the same page" means: ``…/index.html`` and ``…/`` are one.
+
+    Cached: every link of every page is looked up by it, and most are the same navigation."""
     query = url.find("?")
     path = url if query < 0 else url[:query]
     if path.endswith(INDEX_NAMES):

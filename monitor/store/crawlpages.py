@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.crawl.memory import PageRecord
+from monitor.crawl.memory import PageRecord, is_current
 from monitor.store.db import Database
 from monitor.store.tables import CrawlPageRow
 
@@ -43,8 +43,9 @@ class DbCrawlMemory:
         found = {}
         for row in rows:
             if row.url in asked:
+                links = row.links if is_current(row.links) else None     # older format: parsed again
                 found[row.url] = PageRecord(row.url, row.status, row.etag, row.last_modified, row.content_hash,
-                                            row.title, row.links, row.hits)
+                                            row.title, links, row.hits)
         return found
 
     def save(self, site_id: str, records: list[PageRecord], now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -30,3 +31,12 @@ def test_records_round_trip_and_upsert(database: Database) -> None:
     again = memory.lookup(["http://h/xxgk/a.html"])["http://h/xxgk/a.html"]
     assert (again.etag, again.hits) == ('"e2"', None)
     assert memory.lookup([]) == {}
+
+
+def test_a_record_from_an_older_version_is_read_as_a_changed_page(database: Database) -> None:
+    """Its links are in an older format: the page is fetched and parsed again, never followed as nothing."""
+    memory = DbCrawlMemory(database)
+    older = zlib.compress("http://h/b.html\t旧格式".encode(), 1)
+    memory.save("portal", [PageRecord("http://h/a.html", 200, '"e1"', None, "0" * 32, "甲", older)], NOW)
+    record = memory.lookup(["http://h/a.html"])["http://h/a.html"]
+    assert record.links is None and record.etag == '"e1"'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,3 +68,19 @@ def test_foreign_keys_are_on_after_an_upgrade(sqlite_url: str, tmp_path: Path) -
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         database.close()
+
+
+def test_schema_head_is_the_newest_migration() -> None:
+    from monitor.store.db import _script
+
+    assert _script().get_current_head() == head_revision()
+
+
+def test_a_database_at_head_opens_without_alembic(tmp_path: Path) -> None:
+    """Every command opens the database; importing Alembic costs each one half a second."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    Database.open(url, tmp_path).close()
+    code = ("import sys; from pathlib import Path; from monitor.store.db import Database; "
+            f"Database.open({url!r}, Path('.')).close(); print(sorted(m for m in sys.modules if 'alembic' in m))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from monitor.config import Column, Config, Site
 from monitor.crawl.frontier import EXTERNAL, PAGE, Caps, Coverage, Frontier
 from monitor.crawl.links import is_pager
-from monitor.crawl.memory import decode_links, encode_links
+from monitor.crawl.memory import decode_links, encode_links, is_current, link_targets
 from monitor.crawl.spill import SpillQueue
 from monitor.crawl.targets import SiteCrawlTarget
 from monitor.crawl.urls import is_private_address, is_resource, key, normalize, resolve, site_netlocs
@@ -67,9 +68,25 @@ def test_resources_private_addresses_and_pagers() -> None:
 
 
 def test_links_survive_the_round_trip_through_memory() -> None:
-    links = [("http://h/a.html", "政务要闻", False), ("http://h/index_1.html", "下一页", True)]
-    assert list(decode_links(encode_links(links))) == links
-    assert list(decode_links(None)) == []
+    links = [("http://h/a.html", "政务要闻", False), ("http://h/index_1.html", "下一页", True),
+             ("http://h/b", "", False)]
+    blob = encode_links(links)
+    assert list(decode_links(blob)) == links
+    assert link_targets(blob) == (["http://h/a.html", "http://h/index_1.html", "http://h/b"],
+                                  frozenset({"http://h/index_1.html"}))
+    assert list(decode_links(None)) == [] and link_targets(encode_links([])) == ([], frozenset())
+
+
+def test_a_text_or_address_cannot_break_the_stored_sections() -> None:
+    links = [("http://h/a\0b.html", "两行\n文字\0", True), ("http://h/c.html", "c", False)]
+    assert list(decode_links(encode_links(links))) == [("http://h/a%00b.html", "两行 文字", True),
+                                                       ("http://h/c.html", "c", False)]
+
+
+def test_links_stored_by_an_older_version_are_not_current() -> None:
+    older = zlib.compress(b"http://h/a.html\t\xe8\xa6\x81\xe9\x97\xbb", 1)     # url\ttext lines
+    assert not is_current(older) and not is_current(None) and is_current(encode_links([]))
+    assert list(decode_links(older)) == [] and link_targets(older) == ([], frozenset())
 
 
 def test_frontier_keeps_evidence_only_for_unanswered_urls() -> None:

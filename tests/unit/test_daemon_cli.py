@@ -61,3 +61,4 @@ def test_systemd_unit_names_this_program_and_config(tmp_path: Path, capsys: pyte
                  "KillSignal=SIGTERM", "Restart=on-failure", "WantedBy=multi-user.target"):
         assert line in unit.splitlines()
     assert "{" not in unit
+
