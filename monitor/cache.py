@@ -1,11 +1,15 @@
 """The page cache contract shared by the fetcher (which uses it for conditional GETs)
-and the store (which keeps it in the database between rounds)."""
+and the store (which keeps it in the database between rounds).
+
+Beside a body the cache keeps a *reading*: what a reader made of that body (a JSON
+object naming its reader), so that next round an unchanged page is not parsed again.
+A reading belongs to one body: a new body comes without one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(slots=True)
@@ -18,12 +22,17 @@ class CachedPage:
     content_type: str | None
     fetched_at: datetime
     content: bytes | None = None  # kept so that a 304 can be answered from the cache
+    reading: dict[str, Any] | None = None
 
 
 class PageCache(Protocol):
     def get(self, url: str) -> CachedPage | None: ...
 
     def put(self, page: CachedPage) -> None: ...
+
+    def keep_reading(self, url: str, content_hash: str, reading: dict[str, Any]) -> None:
+        """Keep ``reading`` beside the body of ``url`` if that body is still ``content_hash``."""
+        ...
 
 
 class MemoryCache:
@@ -37,3 +46,8 @@ class MemoryCache:
 
     def put(self, page: CachedPage) -> None:
         self._pages[page.url] = page
+
+    def keep_reading(self, url: str, content_hash: str, reading: dict[str, Any]) -> None:
+        page = self._pages.get(url)
+        if page is not None and page.content_hash == content_hash:
+            page.reading = reading

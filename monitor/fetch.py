@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from yarl import URL
@@ -95,6 +95,8 @@ class Response:
     elapsed_s: float = 0.0
     redirects: list[str] = field(default_factory=list)
     truncated: bool = False
+    content_hash: str | None = None              # of a body kept in the page cache
+    reading: dict[str, Any] | None = None        # what a reader made of that body before (``keep_reading``)
 
 
 class Fetcher:
@@ -157,7 +159,7 @@ class Fetcher:
             response = _build(url, raw, redirects)
             _check_body(response, accept)
             if conditional:
-                self._store(url, raw, response.content_type)
+                self._store(url, raw, response, cached)
         response.elapsed_s = time.monotonic() - started
         return response
 
@@ -257,13 +259,17 @@ class Fetcher:
 
     # -- the cache --------------------------------------------------------------------
 
+    def keep_reading(self, response: Response, reading: dict[str, Any]) -> None:
+        """Keep what a reader made of ``response`` beside its cached body (``Response.reading``
+        next time, while the body stays the same)."""
+        if self._cache is not None and response.content_hash is not None:
+            self._cache.keep_reading(response.requested_url, response.content_hash, reading)
+
     def _cached(self, url: str) -> CachedPage | None:
         if self._cache is None:
             return None
         page = self._cache.get(url)
-        if page is None or page.content is None or not (page.etag or page.last_modified):
-            return None
-        return page
+        return page if page is not None and page.content is not None else None
 
     def _from_cache(self, url: str, raw: Raw, cached: CachedPage | None,
                     redirects: list[str]) -> Response:
@@ -276,16 +282,21 @@ class Fetcher:
         stored = Raw(raw.url, 304, raw.reason, headers, cached.content)
         response = _build(url, stored, redirects)
         response.not_modified = True
+        response.content_hash, response.reading = cached.content_hash, cached.reading
         return response
 
-    def _store(self, url: str, raw: Raw, content_type: str) -> None:
+    def _store(self, url: str, raw: Raw, response: Response, cached: CachedPage | None) -> None:
+        """Cache a 200's body; a body the same as the cached one keeps its reading."""
         if self._cache is None or raw.status != 200:
             return
+        digest = hashlib.sha256(raw.content).hexdigest()
+        reading = cached.reading if cached is not None and cached.content_hash == digest else None
         self._cache.put(CachedPage(
             url=url, status=raw.status, etag=raw.headers.get("etag"),
-            last_modified=raw.headers.get("last-modified"),
-            content_hash=hashlib.sha256(raw.content).hexdigest(),
-            content_type=content_type or None, fetched_at=self._clock(), content=raw.content))
+            last_modified=raw.headers.get("last-modified"), content_hash=digest,
+            content_type=response.content_type or None, fetched_at=self._clock(), content=raw.content,
+            reading=reading))
+        response.content_hash, response.reading = digest, reading
 
 
 # -- pure helpers ---------------------------------------------------------------------

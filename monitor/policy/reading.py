@@ -13,7 +13,7 @@ sit at the top, so the last one decides), and at the configured page limits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from html import unescape
 
@@ -25,13 +25,14 @@ from monitor.errors import FetchError
 from monitor.extract import read_published, view_page
 from monitor.extract.links import absolute, as_tree, clean_text, datastore_scripts, iter_datastore_records, page_base
 from monitor.extract.lists import trs_pager
-from monitor.extract.relations import page_title, relation_links
-from monitor.fetch import HTML_TYPES, Fetcher, looks_like_html
+from monitor.extract.relations import PageLink, page_title, relation_links
+from monitor.fetch import HTML_TYPES, Fetcher, Response, looks_like_html
 from monitor.policy.pairing import RELATION_BOX_LINKS, Page, Scope, Unreadable
 
 _HANWEB_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
 _HANWEB_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)", re.I)
 _HANWEB_PROXY = re.compile(r"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)", re.I)
+READER = "policy-page/1"      # names the readings ``read_page`` keeps; a new one when what it reads changes
 _NEXT = re.compile(r"^[\[【(（<\s]*(下一页|下页|后一页|后页|next)[\]】)）>»›\s]*$", re.I)
 
 
@@ -196,7 +197,8 @@ async def read_page(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Pa
     """A document or interpretation page as a ``Page``; a PDF or image is a ``Page`` without links.
 
     Only the links that may relate two pages (``Scope.relation``) are kept: a check holds up to
-    ``policy.max_pages`` pages at once, and navigation is most of every page's links.
+    ``policy.max_pages`` pages at once, and navigation is most of every page's links. A page
+    whose body has not changed since it was last read is not parsed again (``Fetcher.keep_reading``).
     """
     try:
         response = await fetcher.get(url, accept=("any",))
@@ -205,7 +207,29 @@ async def read_page(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Pa
     html = response.content_type in HTML_TYPES or (bool(response.text) and looks_like_html(response.content))
     if not html:
         return Page(url, response.url, content_type=response.content_type or "")
+    title, published, candidates = _kept_reading(response) or _read(fetcher, response, today)
+    links = tuple(link for link in candidates if scope.relation(link))
+    return Page(url, response.url, title, published, links)
+
+
+Reading = tuple[str, date | None, list[PageLink]]
+
+
+def _read(fetcher: Fetcher, response: Response, today: date) -> Reading:
+    """Title, date and the links that may relate it to another page, from the page itself."""
     tree = as_tree(response.text)
     candidates = relation_links(tree, response.url, max_box_links=RELATION_BOX_LINKS)
-    links = tuple(link for link in candidates if scope.relation(link))
-    return Page(url, response.url, page_title(tree), read_published(tree, response.url, today), links)
+    title, published = page_title(tree), read_published(tree, response.url, today)
+    if published is not None:
+        fetcher.keep_reading(response, {"reader": READER, "url": response.url, "title": title,
+                                        "date": published.isoformat(), "links": [astuple(c) for c in candidates]})
+    return title, published, candidates
+
+
+def _kept_reading(response: Response) -> Reading | None:
+    """What ``_read`` made of this same body before. Only a reading that found a date is kept:
+    a date is judged against the day it is read, and one still ahead then may count now."""
+    kept = response.reading
+    if not kept or kept.get("reader") != READER or kept.get("url") != response.url:
+        return None
+    return kept["title"], date.fromisoformat(kept["date"]), [PageLink(*c) for c in kept["links"]]

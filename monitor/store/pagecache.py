@@ -1,7 +1,8 @@
 """The fetcher's page cache kept in the database between rounds (``PageCache`` protocol).
 
-Bodies are zlib-compressed. Each call is one short transaction, so the fetcher may call
-it straight from its asyncio tasks: the work is a primary-key lookup or one upsert.
+Bodies are zlib-compressed; a reading (``CachedPage.reading``) is JSON beside its body.
+Each call is one short transaction, so the fetcher may call it straight from its asyncio
+tasks: the work is a primary-key lookup, one upsert or one update.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import zlib
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.cache import CachedPage
@@ -45,7 +46,7 @@ class DbPageCache:
             return CachedPage(
                 url=row.url, status=row.status, etag=row.etag, last_modified=row.last_modified,
                 content_hash=row.content_hash, content_type=row.content_type,
-                fetched_at=row.fetched_at, content=content,
+                fetched_at=row.fetched_at, content=content, reading=row.reading,
             )
 
     def put(self, page: CachedPage) -> None:
@@ -57,6 +58,12 @@ class DbPageCache:
             else:
                 session.merge(PageCacheRow(**values))
 
+    def keep_reading(self, url: str, content_hash: str, reading: dict[str, Any]) -> None:
+        with self._db.session() as session:
+            session.execute(update(PageCacheRow)
+                            .where(PageCacheRow.url_hash == url_hash(url), PageCacheRow.content_hash == content_hash)
+                            .values(reading=reading))
+
 
 def _values(page: CachedPage) -> dict[str, Any]:
     body = zlib.compress(page.content, COMPRESS_LEVEL) if page.content is not None else None
@@ -64,7 +71,7 @@ def _values(page: CachedPage) -> dict[str, Any]:
         "url_hash": url_hash(page.url), "url": page.url, "status": page.status,
         "etag": page.etag, "last_modified": page.last_modified,
         "content_hash": page.content_hash, "content_type": page.content_type,
-        "fetched_at": page.fetched_at, "body": body,
+        "fetched_at": page.fetched_at, "body": body, "reading": page.reading,
     }
 
 

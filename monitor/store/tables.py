@@ -213,6 +213,7 @@ class PageCacheRow(Base):
     content_type: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     body: Mapped[bytes | None] = mapped_column(LargeBinary)   # zlib-compressed
+    reading: Mapped[dict[str, Any] | None] = mapped_column(JSON)    # what a reader made of this body
 
 
 # --- alerts (DESIGN §4) ------------------------------------------------------------------

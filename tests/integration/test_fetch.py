@@ -327,6 +327,24 @@ async def test_changed_page_replaces_the_cache_entry(server: SiteServer) -> None
     assert stored is not None and stored.content is not None and "新内容".encode() in stored.content
 
 
+async def test_a_reading_comes_back_with_the_same_body_only(server: SiteServer) -> None:
+    server.set("/r", PAGE)
+    server.set("/plain", PAGE, headers={"ETag": "", "Last-Modified": ""})
+    cache = MemoryCache()
+    async with Fetcher(settings(), cache=cache, backoff_s=0.01, clock=lambda: NOW) as f:
+        for path in ("/r", "/plain"):
+            first = await f.get(server.url(path))
+            assert first.reading is None and first.content_hash
+            f.keep_reading(first, {"reader": "t/1", "path": path})
+        unchanged = await f.get(server.url("/r"))                  # 304
+        same = await f.get(server.url("/plain"))                   # 200 without validators, same body
+        server.set("/r", PAGE.replace("示例县", "新内容"))
+        changed = await f.get(server.url("/r"))
+    assert unchanged.not_modified and unchanged.reading == {"reader": "t/1", "path": "/r"}
+    assert not same.not_modified and same.reading == {"reader": "t/1", "path": "/plain"}
+    assert changed.reading is None and cache.get(server.url("/r")).reading is None    # type: ignore[union-attr]
+
+
 # -- politeness ------------------------------------------------------------------------
 
 

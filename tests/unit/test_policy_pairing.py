@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from monitor.cache import MemoryCache
 from monitor.config import Column, CrawlSettings, PolicySettings
 from monitor.extract.relations import PageLink, page_title, relation_links
 from monitor.fetch import Fetcher
@@ -207,3 +208,26 @@ async def test_a_read_page_keeps_only_the_links_that_may_relate_two_pages() -> N
     assert isinstance(page, Page)
     assert [link.url for link in page.links] == [INTERP_URL]
     assert page.title == "关于印发《示例县耕地保护激励办法》的通知"
+
+
+@respx.mock
+async def test_an_unchanged_page_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second round reads the same ~2,000 documents: what was made of each body is kept with it."""
+    html = """<html><head><title>示例县耕地保护激励办法</title></head><body><p>发布日期：2026-11-05</p>
+        <div class="content"><p>正文。</p><p>相关解读：<a href="/zcjd/t9.html">一图读懂</a></p></div></body></html>"""
+    route = respx.get(DOC_URL).respond(200, html=html)
+    async with Fetcher(CrawlSettings(), cache=MemoryCache(), transport=httpx.AsyncHTTPTransport()) as fetcher:
+        first = await read_page(fetcher, DOC_URL, date(2026, 11, 26), SCOPE)
+        with monkeypatch.context() as patched:
+            patched.setattr("monitor.policy.reading.relation_links", _not_called)
+            again = await read_page(fetcher, DOC_URL, date(2026, 12, 3), SCOPE)
+        route.respond(200, html=html.replace("正文。", "改过的正文。"))
+        changed = await read_page(fetcher, DOC_URL, date(2026, 12, 3), SCOPE)
+    assert isinstance(first, Page) and first.date == date(2026, 11, 5)
+    assert [link.url for link in first.links] == [INTERP_URL]
+    assert again == first and changed == first          # the same reading, made again for the new body
+    assert route.call_count == 3
+
+
+def _not_called(*args: object, **kwargs: object) -> None:
+    raise AssertionError("parsed again")

@@ -153,6 +153,18 @@ def test_page_cache_put_replaces(database: Database) -> None:
     assert (got.etag, got.content, got.content_hash) == (None, None, newer.content_hash)
 
 
+def test_a_reading_is_kept_beside_its_body_only(database: Database) -> None:
+    cache = DbPageCache(database)
+    page = _page()
+    cache.put(page)
+    cache.keep_reading(page.url, "0" * 64, {"reader": "r/1"})          # a body since replaced: not kept
+    assert cache.get(page.url).reading is None                         # type: ignore[union-attr]
+    cache.keep_reading(page.url, page.content_hash, {"reader": "r/1", "title": "政务要闻", "links": [["u", 1]]})
+    assert cache.get(page.url).reading == {"reader": "r/1", "title": "政务要闻", "links": [["u", 1]]}  # type: ignore[union-attr]
+    cache.put(_page(body=b"changed"))
+    assert cache.get(page.url).reading is None                         # type: ignore[union-attr]
+
+
 # --- rounds --------------------------------------------------------------------------------
 
 
