@@ -39,7 +39,7 @@ from monitor.fetch import HTML_TYPES, Fetcher, Response, charset_of, looks_binar
 
 log = logging.getLogger(__name__)
 
-LOOKUP_BATCH = 64          # frontier URLs per memory lookup
+LOOKUP_BATCH = 256         # frontier URLs per memory lookup
 WRITE_BATCH = 500          # changed records per memory write
 ATTEMPTS = 2               # a link counts as dead only after failing this many times
 TRS_PAGES_LIMIT = 1000
