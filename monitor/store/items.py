@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -26,7 +27,7 @@ from monitor.domain import Observation
 from monitor.store.pagecache import url_hash
 from monitor.store.tables import ItemRow
 
-_CHUNK = 500          # addresses per IN (…) query
+_CHUNK = 500          # records per IN (…) query
 _UNCOUNTED = ("static",)   # 机构概况 and the like list sub-pages, not published information
 
 
@@ -81,23 +82,27 @@ def merge(old: ItemRecord, new: ItemRecord) -> ItemRecord:
         link_status=new.link_status or old.link_status)
 
 
-def record_items(session: Session, observations: Iterable[Observation], now: datetime) -> int:
-    """Upsert the items these observations show; return how many addresses were touched."""
-    merged: dict[str, ItemRecord] = {}
-    for record in item_records(observations):
-        known = merged.get(record.key)
-        merged[record.key] = merge(known, record) if known else record
-    keys = list(merged)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start:start + _CHUNK]
-        rows = {row.url_hash: row for row in session.scalars(select(ItemRow).where(ItemRow.url_hash.in_(chunk)))}
-        fresh = [_values(merged[k], now) for k in chunk if k not in rows]
-        if fresh:
-            session.execute(_insert_new(session), fresh)
-        for key, row in rows.items():
-            _update(row, merge(_record_of(row), merged[key]), now)
-        session.flush()          # written chunk by chunk: the session lets go of each chunk's rows
-    return len(keys)
+def record_items(session: Session, observations: Iterable[Observation], now: datetime) -> None:
+    """Upsert the items these observations show, ``_CHUNK`` at a time: a round of a big portal
+    shows tens of thousands. Merging chunk by chunk ends where merging them all at once would:
+    an address met again later is merged into the row its earlier chunk wrote."""
+    records = item_records(observations)
+    while chunk := list(islice(records, _CHUNK)):
+        merged: dict[str, ItemRecord] = {}
+        for record in chunk:
+            known = merged.get(record.key)
+            merged[record.key] = merge(known, record) if known else record
+        _upsert(session, merged, now)
+
+
+def _upsert(session: Session, merged: dict[str, ItemRecord], now: datetime) -> None:
+    rows = {row.url_hash: row for row in session.scalars(select(ItemRow).where(ItemRow.url_hash.in_(list(merged))))}
+    fresh = [_values(record, now) for key, record in merged.items() if key not in rows]
+    if fresh:
+        session.execute(_insert_new(session), fresh)
+    for key, row in rows.items():
+        _update(row, merge(_record_of(row), merged[key]), now)
+    session.flush()          # written chunk by chunk: the session lets go of each chunk's rows
 
 
 def _values(record: ItemRecord, now: datetime) -> dict[str, Any]:

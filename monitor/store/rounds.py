@@ -10,6 +10,7 @@ killed mid-round leaves it ``running``; ``abandon_stale_rounds`` marks such roun
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from monitor.store.items import record_items
 from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
 _ROWS = 500     # observation rows per INSERT: a whole-site round has thousands, each with its JSON facts
+_ENTRIES = 2000     # and entries: one column page may list thousands, each serialised in its row
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,8 @@ def finish_round(
     if row.status == "abandoned":
         # Another process gave up on it, but its results are real: keep them.
         log.warning("finishing a round marked abandoned", extra={"round_id": round_id})
-    for start in range(0, len(observations), _ROWS):
-        session.execute(insert(ObservationRow), [_observation(round_id, o) for o in observations[start:start + _ROWS]])
+    for batch in _batches(observations):
+        session.execute(insert(ObservationRow), [_observation(round_id, o) for o in batch])
     for start in range(0, len(inspection.errors), _ROWS):
         session.execute(insert(ObservationRow), [_error(round_id, e) for e in inspection.errors[start:start + _ROWS]])
     if inspection.findings:
@@ -122,6 +124,20 @@ def consecutive_failures(session: Session, target_kind: str, target_id: str) -> 
             break
         failures += 1
     return failures
+
+
+def _batches(observations: list[Observation]) -> Iterator[list[Observation]]:
+    """The observations in INSERT batches of at most ``_ROWS`` rows or about ``_ENTRIES`` entries."""
+    batch: list[Observation] = []
+    entries = 0
+    for observation in observations:
+        batch.append(observation)
+        entries += len(observation.items) + len(observation.facts.get("listed", ()))
+        if len(batch) >= _ROWS or entries >= _ENTRIES:
+            yield batch
+            batch, entries = [], 0
+    if batch:
+        yield batch
 
 
 def _observation(round_id: int, observation: Observation) -> dict[str, Any]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from monitor.config import Column, Config, Site, Unit
 from monitor.domain import Inspection, Item, Observation, TargetRef
 from monitor.store import Database, finish_round, start_round, sync_config
-from monitor.store.items import _insert_new, _values, item_records, record_items
+from monitor.store.items import _insert_new, _record_of, _values, item_records, record_items
+from monitor.store.rounds import _batches
 from monitor.store.tables import ItemRow
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -84,6 +86,32 @@ def test_rounds_upsert_items_once_each(database: Database, tmp_path: Path) -> No
     assert (second["t2.html"].column_id, second["t2.html"].unit_id) == ("zcjd", "fzb")   # a link never unlists it
 
 
+def test_items_merged_chunk_by_chunk_end_as_merged_at_once(database: Database, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six records over three addresses, two to a chunk: each address is met in more than one chunk."""
+    with database.session() as session:
+        sync_config(session, config(tmp_path))
+        record_items(session, observations("one_way"), NOW)
+    at_once = {name: _record_of(row) for name, row in rows(database).items()}
+    with database.session() as session:
+        session.execute(delete(ItemRow))
+    monkeypatch.setattr("monitor.store.items._CHUNK", 2)
+    with database.session() as session:
+        record_items(session, observations("one_way"), NOW)
+    assert {name: _record_of(row) for name, row in rows(database).items()} == at_once
+    assert at_once["t1.html"].link_status == "one_way" and at_once["t2.html"].column == "zcjd"
+
+
+def test_observation_rows_are_inserted_in_batches_of_bounded_entries() -> None:
+    """A Hanweb column page may list thousands of entries, each serialised in its row's JSON."""
+    big = Observation(TargetRef("column", "big"), "xzfb", [Item(f"第{n}条", f"{BASE}/a/{n}.html") for n in range(2500)])
+    small = [Observation(TargetRef("column", f"c{n}"), "xzfb", [Item("一条", f"{BASE}/c{n}.html")]) for n in range(3)]
+    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})
+    batches = list(_batches([*small, big, *small, scan, *small]))
+    assert [len(b) for b in batches] == [4, 4, 3]       # cut after the big page and after the scan's list
+    assert sum(len(b) for b in batches) == 11
+
+
 def test_an_insert_racing_another_process_is_skipped(database: Database, tmp_path: Path) -> None:
     [record] = list(item_records(observations("both")[1:2]))
     with database.session() as session:
@@ -92,4 +120,5 @@ def test_an_insert_racing_another_process_is_skipped(database: Database, tmp_pat
         session.execute(_insert_new(session), [_values(record, NOW + timedelta(hours=1))])
     assert rows(database)["t1.html"].first_seen == NOW
     with database.session() as session:
-        assert record_items(session, [], NOW) == 0
+        record_items(session, [], NOW)
+    assert set(rows(database)) == {"t1.html"}
