@@ -32,8 +32,8 @@ from monitor.policy.pairing import RELATION_BOX_LINKS, Page, Scope, Unreadable
 _HANWEB_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
 _HANWEB_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)", re.I)
 _HANWEB_PROXY = re.compile(r"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)", re.I)
-READER = "policy-page/1"      # names the readings ``read_page`` keeps; a new one when what it reads changes
 _NEXT = re.compile(r"^[\[【(（<\s]*(下一页|下页|后一页|后页|next)[\]】)）>»›\s]*$", re.I)
+READER = "policy-page/1"      # names the readings ``read_page`` keeps; a new one when what it reads changes
 
 
 class Budget:
