@@ -31,6 +31,7 @@ from monitor.crawl.frontier import EXTERNAL, LINK_OK, PAGE, RESOURCE, Caps, Cove
 from monitor.crawl.links import base_of, is_pager, iter_links, link_text, trs_pages
 from monitor.crawl.memory import CrawlMemory, PageRecord, content_hash, decode_links, encode_links, link_targets
 from monitor.crawl.scan import Scanner
+from monitor.crawl.urls import forget as forget_urls
 from monitor.crawl.urls import host_of, is_private_address, is_resource, netloc_of, normalize, resolve, site_netlocs
 from monitor.domain import InspectionError, Observation, TargetRef
 from monitor.errors import FetchError
@@ -87,6 +88,7 @@ class SiteCrawler:
             return await self._crawl()
         finally:
             self.frontier.close()
+            forget_urls()
 
     async def _crawl(self) -> CrawlOutcome:
         self.frontier.offer(self.start, 0, PAGE, "", False)

@@ -127,6 +127,13 @@ def key(url: str) -> str:
     return url
 
 
+def forget() -> None:
+    """Empty the caches above: they serve a crawl, and at its end hold some 10 MB that what
+    follows (the rules, the round's findings) can use instead."""
+    for cached in (_resolve, normalize, key):
+        cached.cache_clear()
+
+
 def netloc_of(url: str) -> str:
     """``host[:port]`` of a normalized URL (default ports already dropped)."""
     start = url.find("//") + 2

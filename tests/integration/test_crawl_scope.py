@@ -15,6 +15,7 @@ import pytest
 
 from monitor.config import CrawlSettings, Site
 from monitor.crawl import site as site_module
+from monitor.crawl import urls
 from monitor.crawl.memory import MemoryCrawlMemory
 from monitor.crawl.targets import SiteCrawlTarget
 from monitor.domain import Observed
@@ -96,3 +97,9 @@ async def test_depth_and_page_caps_leave_the_rest_uncovered() -> None:
     capped, log = await crawl(replace(CrawlSettings(retries=0, check_external=False), max_pages=2))
     assert len([u for m, u in log if m == "GET"]) == 2
     assert capped.covers is not None and ("page", "http://www.example.gov.cn/") in capped.covers
+
+
+async def test_a_crawl_lets_go_of_its_address_caches() -> None:
+    """They serve the crawl; at its end the rules and the round's findings can use that memory."""
+    await crawl(CrawlSettings(retries=0))
+    assert [f.cache_info().currsize for f in (urls._resolve, urls.normalize, urls.key)] == [0, 0, 0]
