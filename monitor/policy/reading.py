@@ -12,7 +12,9 @@ sit at the top, so the last one decides), and at the configured page limits.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import date
 from html import unescape
@@ -210,6 +212,19 @@ async def read_page(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Pa
     title, published, candidates = _kept_reading(response) or _read(fetcher, response, today)
     links = tuple(link for link in candidates if scope.relation(link))
     return Page(url, response.url, title, published, links)
+
+
+async def read_pages(fetcher: Fetcher, urls: Sequence[str], today: date, scope: Scope) -> list[Page | Unreadable]:
+    """``read_page`` for each address, in order, with no more reads under way than the fetcher
+    sends requests at once: a read waiting for its turn already holds its cached body, and a
+    check may read ``policy.max_pages`` (2,000) pages."""
+    slots = asyncio.Semaphore(max(1, fetcher.settings.concurrency))
+
+    async def read(url: str) -> Page | Unreadable:
+        async with slots:
+            return await read_page(fetcher, url, today, scope)
+
+    return list(await asyncio.gather(*(read(url) for url in urls)))
 
 
 Reading = tuple[str, date | None, list[PageLink]]

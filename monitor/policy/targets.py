@@ -15,7 +15,6 @@ check used for that document, so both reach the same verdict.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from monitor.policy.pairing import (
     url_key,
     with_linked,
 )
-from monitor.policy.reading import Budget, read_page, walk_column
+from monitor.policy.reading import Budget, read_page, read_pages, walk_column
 
 if TYPE_CHECKING:
     from monitor.inspect import InspectContext
@@ -128,7 +127,7 @@ async def interpretation_entries(ctx: InspectContext, config: Config, site: Site
 async def read_cases(ctx: InspectContext, docs: list[Document], entries: list[Entry],
                      scope: Scope) -> list[Case]:
     """Read each document's page and find its candidate interpretations."""
-    pages = await asyncio.gather(*(read_page(ctx.fetcher, d.url, ctx.today, scope) for d in docs))
+    pages = await read_pages(ctx.fetcher, [d.url for d in docs], ctx.today, scope)
     return [plan(doc, page, entries, scope) for doc, page in zip(docs, pages, strict=True)]
 
 
@@ -147,7 +146,7 @@ async def read_candidates(ctx: InspectContext, cases: Iterable[Case], scope: Sco
     """Every candidate page on a configured host, each read once however many documents share it."""
     wanted = list(dict.fromkeys(e.url for c in cases for e in c.entries if scope.may_fetch(e.url)))
     budget.spend(len(wanted))
-    pages = await asyncio.gather(*(read_page(ctx.fetcher, url, ctx.today, scope) for url in wanted))
+    pages = await read_pages(ctx.fetcher, wanted, ctx.today, scope)
     return dict(zip(wanted, pages, strict=True))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import httpx
@@ -28,7 +29,7 @@ from monitor.policy.pairing import (
     url_key,
     with_linked,
 )
-from monitor.policy.reading import read_page
+from monitor.policy.reading import read_page, read_pages
 from monitor.policy.targets import Document, affordable
 
 SETTINGS = PolicySettings()
@@ -231,3 +232,23 @@ async def test_an_unchanged_page_is_not_read_again(monkeypatch: pytest.MonkeyPat
 
 def _not_called(*args: object, **kwargs: object) -> None:
     raise AssertionError("parsed again")
+
+
+async def test_no_more_pages_are_read_at_once_than_the_fetcher_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read waiting for its turn already holds its cached body; a check may read 2,000 pages."""
+    under_way, most = 0, 0
+
+    async def reading(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Unreadable:
+        nonlocal under_way, most
+        under_way += 1
+        most = max(most, under_way)
+        await asyncio.sleep(0)
+        under_way -= 1
+        return Unreadable(url, "test")
+
+    monkeypatch.setattr("monitor.policy.reading.read_page", reading)
+    urls = [f"http://x.gov.cn/zfwj/t{n}.html" for n in range(20)]
+    async with Fetcher(CrawlSettings(concurrency=3), transport=httpx.AsyncHTTPTransport()) as fetcher:
+        pages = await read_pages(fetcher, urls, date(2026, 11, 26), SCOPE)
+    assert [p.url for p in pages] == urls
+    assert most == 3
