@@ -102,19 +102,12 @@ class Frontier:
         """The links from ``page`` to URLs not met yet — the caller classifies and ``offer``s them.
         For a URL met before, the source is noted while it still matters.
 
-        The loop every link of every page goes through (a second round: about a million), so
-        it is one frame with the lookup inlined.
+        The loop every link of every page goes through (a second round: about a million).
         """
-        seen, late = self.seen, self.late
+        again = self._again
         for url in urls:
-            h = hash(key(url))
-            known = seen.get(h)
-            if known is None:
+            if not again(hash(key(url)), page, home):
                 yield url
-            elif type(known) is Entry:
-                known.add_source(page, home)
-            elif known & WAITING:
-                late.append((h, page, home))
 
     def _again(self, h: int, page: str, home: bool) -> bool:
         known = self.seen.get(h)

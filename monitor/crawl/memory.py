@@ -93,7 +93,7 @@ def decode_links(blob: bytes | None) -> Iterator[tuple[str, str, bool]]:
 
 
 def _sections(blob: bytes | None) -> tuple[list[str], list[str], list[str]]:
-    if not blob or blob[:1] != _FORMAT:
+    if blob is None or not is_current(blob):
         return [], [], []
     payload = zlib.decompress(blob[1:]).decode("utf-8", "surrogatepass")
     urls, texts, pagers = payload.split("\0")
