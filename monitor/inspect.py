@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from monitor.errors import ExtractError, FetchError, UsageError
 from monitor.extract import read_published, view_page
 from monitor.extract.feeds import read_feed
 from monitor.fetch import Fetcher, Response
+from monitor.held import HeldObservations
 from monitor.policy import policy_target_for, policy_targets
 from monitor.rules import RuleSet
 
@@ -259,16 +260,15 @@ def _record(inspection: Inspection, target: Target, seen: list[Observation]) -> 
     inspection.inspected.update(o.target.key for o in seen)
 
 
-async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, now: datetime,
-                  config: Config, progress: Progress | None = None,
-                  memory: CrawlMemory | None = None) -> tuple[Inspection, list[Observation]]:
-    """Observe every target concurrently, then judge the observations with the rules."""
-    targets = list(targets)
+async def inspect(targets: Sequence[Target], fetcher: Fetcher, rules: RuleSet, now: datetime, config: Config,
+                  held: HeldObservations, progress: Progress | None = None,
+                  memory: CrawlMemory | None = None) -> Inspection:
+    """Observe every target concurrently, keeping each one's observations in ``held`` as it finishes,
+    then judge them all with the rules."""
     today = local_date(now, config.monitor.tz)
     ctx = InspectContext(fetcher, today, rules, memory, now)
     started = time.monotonic()
     inspection = Inspection(now=now)
-    observations: list[Observation] = []
     done = 0
 
     async def run(target: Target) -> None:
@@ -276,7 +276,7 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
         error: str | None = None
         try:
             seen = await target.observe(ctx)
-            observations.extend(seen)
+            held.add(seen)
             _record(inspection, target, seen)
         except (FetchError, ExtractError) as exc:
             error = str(exc)
@@ -294,8 +294,7 @@ async def inspect(targets: Iterable[Target], fetcher: Fetcher, rules: RuleSet, n
     inspection.errors += ctx.errors
     order = {t.ref.key: i for i, t in enumerate(targets)}      # config order, not completion order:
     inspection.errors.sort(key=lambda e: order.get(e.target.key, len(order)))   # same input, same output
-    observations.sort(key=lambda o: (order.get(o.target.key, len(order)), o.target.id))
-    inspection.findings = rules.evaluate(observations, today)
+    inspection.findings = rules.evaluate(held, today)
     inspection.stats.pages = fetcher.pages_fetched
     inspection.stats.seconds = time.monotonic() - started
-    return inspection, observations
+    return inspection

@@ -21,8 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
-from monitor.domain import Finding, Inspection, Observation
+from monitor.domain import Finding, Inspection
 from monitor.fetch import Fetcher
+from monitor.held import HeldObservations
 from monitor.inspect import HomepageTarget, Progress, Target, inspect, targets_from_config
 from monitor.rules import RuleSet
 from monitor.stopping import until_stopped
@@ -41,7 +42,7 @@ Record = Callable[[Session, int, Inspection], None]
 def run_inspection(config: Config, rules: RuleSet, database: Database, now: datetime, *,
                    kind: str, ids: Sequence[str] = (), targets: Sequence[Target] | None = None,
                    progress: Progress | None = None, stop: threading.Event | None = None,
-                   record: Record | None = None) -> tuple[int, Inspection, list[Observation]]:
+                   record: Record | None = None) -> tuple[int, Inspection]:
     """Inspect ``targets`` (default: those named by ``ids``, or all) and store the round."""
     chosen = list(targets) if targets is not None else targets_from_config(config, ids)
     began = time.monotonic()
@@ -52,20 +53,21 @@ def run_inspection(config: Config, rules: RuleSet, database: Database, now: date
     with database.session() as session:
         sync_config(session, config)
         round_id = start_round(session, kind, now)
-    try:
-        inspection, observations = asyncio.run(
-            until_stopped(_inspect(config, rules, database, now, chosen, progress), stop))
-    except BaseException:
-        _abandon(database, round_id, finished())
-        raise
-    with database.session() as session:
-        streaks = {e.target.key: consecutive_failures(session, *e.target.key) + 1 for e in inspection.errors}
-        inspection.findings += rules.evaluate_errors(inspection.errors, streaks, config.office_unit)
-        inspection.findings += availability_findings(session, rules, chosen, now)
-        finish_round(session, round_id, inspection, observations, now, finished_at=finished())
-        if record is not None:
-            record(session, round_id, inspection)
-    return round_id, inspection, observations
+    with HeldObservations(chosen) as held:
+        try:
+            work = _inspect(config, rules, database, now, chosen, held, progress)
+            inspection = asyncio.run(until_stopped(work, stop))
+        except BaseException:
+            _abandon(database, round_id, finished())
+            raise
+        with database.session() as session:
+            streaks = {e.target.key: consecutive_failures(session, *e.target.key) + 1 for e in inspection.errors}
+            inspection.findings += rules.evaluate_errors(inspection.errors, streaks, config.office_unit)
+            inspection.findings += availability_findings(session, rules, chosen, now)
+            finish_round(session, round_id, inspection, held, now, finished_at=finished())
+            if record is not None:
+                record(session, round_id, inspection)
+    return round_id, inspection
 
 
 def availability_findings(session: Session, rules: RuleSet, targets: Sequence[Target],
@@ -95,7 +97,7 @@ def _abandon(database: Database, round_id: int, now: datetime) -> None:
         log.warning("could not mark round abandoned round_id=%s error=%s", round_id, type(exc).__name__)
 
 
-async def _inspect(config: Config, rules: RuleSet, database: Database, now: datetime,
-                   targets: list[Target], progress: Progress | None) -> tuple[Inspection, list[Observation]]:
+async def _inspect(config: Config, rules: RuleSet, database: Database, now: datetime, targets: list[Target],
+                   held: HeldObservations, progress: Progress | None) -> Inspection:
     async with Fetcher(config.crawl, cache=DbPageCache(database), clock=lambda: now) as fetcher:
-        return await inspect(targets, fetcher, rules, now, config, progress, DbCrawlMemory(database))
+        return await inspect(targets, fetcher, rules, now, config, held, progress, DbCrawlMemory(database))

@@ -67,7 +67,7 @@ def run_round(config: Config, rules: RuleSet, database: Database, now: datetime,
         if after_apply:
             after_apply(session, applied, now)
 
-    round_id, inspection, _ = run_inspection(config, rules, database, now, kind=kind, progress=progress,
+    round_id, inspection = run_inspection(config, rules, database, now, kind=kind, progress=progress,
                                              stop=stop, record=record)
     log.info("round done round_id=%s findings=%d errors=%d changes=%d", round_id, len(inspection.findings),
              len(inspection.errors), len(applied))
@@ -124,7 +124,7 @@ def run_recheck(config: Config, rules: RuleSet, database: Database, now: datetim
             if after_apply:
                 after_apply(session, applied, now)
 
-        round_id, inspection, _ = run_inspection(config, rules, database, now, kind="recheck", targets=targets,
+        round_id, inspection = run_inspection(config, rules, database, now, kind="recheck", targets=targets,
                                                  progress=progress, stop=stop, record=record)
     finally:
         with database.session() as session:

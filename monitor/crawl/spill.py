@@ -19,7 +19,7 @@ from typing import IO, Generic, TypeVar
 
 T = TypeVar("T")
 
-CHUNK = 4096
+CHUNK = 1024        # items per pickled chunk; four chunks (two queues, both ends) stay in memory
 
 
 class SpillQueue(Generic[T]):

@@ -10,8 +10,9 @@ killed mid-round leaves it ``running``; ``abandon_stale_rounds`` marks such roun
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
@@ -21,7 +22,7 @@ from monitor.domain import Finding, Inspection, InspectionError, Observation
 from monitor.store.items import record_items
 from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
-_ROWS = 500     # observation rows per INSERT: a whole-site round has thousands, each with its JSON facts
+_ROWS = 500     # rows per INSERT: a whole-site round has thousands, each with its JSON facts
 _ENTRIES = 2000     # and entries: one column page may list thousands, each serialised in its row
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def finish_round(
     session: Session,
     round_id: int,
     inspection: Inspection,
-    observations: list[Observation],
+    observations: Iterable[Observation],
     now: datetime,
     *,
     finished_at: datetime | None = None,
@@ -57,10 +58,8 @@ def finish_round(
         log.warning("finishing a round marked abandoned", extra={"round_id": round_id})
     for batch in _batches(observations):
         session.execute(insert(ObservationRow), [_observation(round_id, o) for o in batch])
-    for start in range(0, len(inspection.errors), _ROWS):
-        session.execute(insert(ObservationRow), [_error(round_id, e) for e in inspection.errors[start:start + _ROWS]])
-    if inspection.findings:
-        session.execute(insert(FindingRow), [_finding(round_id, f) for f in inspection.findings])
+    _insert(session, ObservationRow, (_error(round_id, e) for e in inspection.errors))
+    _insert(session, FindingRow, (_finding(round_id, f) for f in inspection.findings))
     record_items(session, observations, now)
     row.status = "done"
     row.finished_at = finished_at or now
@@ -126,7 +125,15 @@ def consecutive_failures(session: Session, target_kind: str, target_id: str) -> 
     return failures
 
 
-def _batches(observations: list[Observation]) -> Iterator[list[Observation]]:
+def _insert(session: Session, table: type[ObservationRow | FindingRow], rows: Iterable[dict[str, Any]]) -> None:
+    """INSERT ``rows`` ``_ROWS`` at a time: a whole-site round has thousands of findings and errors,
+    and every row's JSON is encoded while its statement runs."""
+    pending = iter(rows)
+    while chunk := list(islice(pending, _ROWS)):
+        session.execute(insert(table), chunk)
+
+
+def _batches(observations: Iterable[Observation]) -> Iterator[list[Observation]]:
     """The observations in INSERT batches of at most ``_ROWS`` rows or about ``_ENTRIES`` entries."""
     batch: list[Observation] = []
     entries = 0

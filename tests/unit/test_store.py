@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
 
 from monitor.cache import CachedPage
 from monitor.config import Account, Column, Config, Site, Unit
@@ -28,6 +29,7 @@ from monitor.store import (
     abandon_stale_rounds,
     consecutive_failures,
     finish_round,
+    rounds,
     start_round,
     sync_config,
 )
@@ -291,3 +293,29 @@ def test_unreachable_database_names_url_without_password(tmp_path: Path) -> None
     message = str(caught.value)
     assert "无法连接数据库" in message and "127.0.0.1:1/monitor" in message
     assert "s3cret" not in message and "***" in message
+
+
+def test_finish_round_inserts_findings_and_errors_in_bounded_batches(sqlite_database: Database,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rounds, "_ROWS", 2)
+    findings = [Finding("link.broken", "yellow", TargetRef("link", f"http://x/{n}", "", f"http://x/{n}"), "xzfb",
+                        f"链接{n}失效", {"n": n}) for n in range(5)]
+    errors = [InspectionError(TargetRef("page", f"http://x/p{n}"), "xzfb", "太大") for n in range(3)]
+    statements: list[int] = []
+    execute = Session.execute
+
+    def counting(self: Session, statement: object, params: object = None, **kw: object) -> object:
+        if isinstance(params, list):
+            statements.append(len(params))
+        return execute(self, statement, params, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "execute", counting)
+    with sqlite_database.session() as session:
+        round_id = start_round(session, "weekly", NOW)
+        finish_round(session, round_id, Inspection(now=NOW, findings=findings, errors=errors), [], NOW)
+
+    assert max(statements) == 2
+    with sqlite_database.session() as session:
+        stored = session.scalars(select(FindingRow.evidence).order_by(FindingRow.id)).all()
+        assert stored == [{"n": n} for n in range(5)]
+        assert session.scalar(select(func.count()).select_from(ObservationRow).where(~ObservationRow.ok)) == 3
