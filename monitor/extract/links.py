@@ -74,7 +74,7 @@ def absolute(base: str, href: str | None) -> str | None:
     return _absolute(base, href) if href else None
 
 
-@lru_cache(maxsize=32768)  # a page resolves its links twice (entries, link count); navs repeat
+@lru_cache(maxsize=8192)  # a page resolves its links twice (entries, link count); navs repeat. Full: ~3 MB
 def _absolute(base: str, href: str) -> str | None:
     href = href.strip().replace("\\", "/")
     if not href or href.startswith("#") or href.lower().startswith(_SKIP_SCHEMES):
