@@ -193,6 +193,12 @@ class Inspection:
     stats: InspectionStats = field(default_factory=InspectionStats)
     covered: list[Container[tuple[str, str]]] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        """Counts only: ``asyncio.run`` formats its main task's result (twice, as it puts back the SIGINT
+        handler), and the full repr of a whole-site round was megabytes — that round's peak memory."""
+        return (f"Inspection(now={self.now.isoformat()}, findings={len(self.findings)}, errors={len(self.errors)}, "
+                f"inspected={len(self.inspected)}, stats={self.stats})")
+
     def saw(self, key: tuple[str, str]) -> bool:
         """Whether this pass inspected the target with this key successfully."""
         return key in self.inspected or any(key in c for c in self.covered)

@@ -33,11 +33,14 @@ class HeldObservations:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="monitor-observations-")  # noqa: SIM115 (close())
         self._index: list[tuple[int, str, str, int]] = []      # sort key, then where the pickle starts
 
+    def rank(self, target_key: tuple[str, str]) -> int:
+        """Where a target stands in the configuration's order (after all of it when not there)."""
+        return self._order.get(target_key, len(self._order))
+
     def add(self, observations: Iterable[Observation]) -> None:
         self._file.seek(0, 2)
         for obs in observations:
-            rank = self._order.get(obs.target.key, len(self._order))
-            self._index.append((rank, obs.target.id, obs.target.kind, self._file.tell()))
+            self._index.append((self.rank(obs.target.key), obs.target.id, obs.target.kind, self._file.tell()))
             pickle.dump(obs, self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __len__(self) -> int:

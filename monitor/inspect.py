@@ -292,8 +292,7 @@ async def inspect(targets: Sequence[Target], fetcher: Fetcher, rules: RuleSet, n
 
     await asyncio.gather(*(run(t) for t in targets))
     inspection.errors += ctx.errors
-    order = {t.ref.key: i for i, t in enumerate(targets)}      # config order, not completion order:
-    inspection.errors.sort(key=lambda e: order.get(e.target.key, len(order)))   # same input, same output
+    inspection.errors.sort(key=lambda e: held.rank(e.target.key))   # config order: same input, same output
     inspection.findings = rules.evaluate(held, today)
     inspection.stats.pages = fetcher.pages_fetched
     inspection.stats.seconds = time.monotonic() - started

@@ -68,7 +68,7 @@ def run_round(config: Config, rules: RuleSet, database: Database, now: datetime,
             after_apply(session, applied, now)
 
     round_id, inspection = run_inspection(config, rules, database, now, kind=kind, progress=progress,
-                                             stop=stop, record=record)
+                                          stop=stop, record=record)
     log.info("round done round_id=%s findings=%d errors=%d changes=%d", round_id, len(inspection.findings),
              len(inspection.errors), len(applied))
     return Outcome(round_id, inspection, applied)
@@ -125,7 +125,7 @@ def run_recheck(config: Config, rules: RuleSet, database: Database, now: datetim
                 after_apply(session, applied, now)
 
         round_id, inspection = run_inspection(config, rules, database, now, kind="recheck", targets=targets,
-                                                 progress=progress, stop=stop, record=record)
+                                              progress=progress, stop=stop, record=record)
     finally:
         with database.session() as session:
             release(session, claimed, owner=owner)

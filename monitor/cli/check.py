@@ -55,7 +55,7 @@ def terminal_progress() -> Progress | None:
 def check_cmd(app: App, target_ids: tuple[str, ...], as_json: bool, fail_on: str | None) -> int:
     """立即检查（全部或指定的网站/栏目/账号），打印发现的问题；不改变预警，不发送通知。"""
     _, inspection = run_inspection(app.config, app.rules, app.database, app.now(), kind="check",
-                                      ids=target_ids, progress=None if as_json else terminal_progress())
+                                   ids=target_ids, progress=None if as_json else terminal_progress())
     if as_json:
         dump_json(inspection.to_json())
     else:

@@ -34,7 +34,7 @@ def demo_cmd(app: App, serve: bool) -> int:
         click.echo(f"演示网站已在 {server.base_url}/ 启动（示例县人民政府，虚构），开始巡检…\n", err=True)
         database = Database.open(config.monitor.database, config.base_dir)
         _, inspection = run_inspection(config, load_config_rules(config), database, now, kind="check",
-                                          progress=terminal_progress())
+                                       progress=terminal_progress())
         database.close()
         click.echo(render_inspection(inspection, config))
         click.echo(next_steps(server.base_url, config_path if serve else None))
