@@ -49,7 +49,6 @@ class HttpxWire:
         await self._client.aclose()
 
 
-
 def _map_httpx(url: str, exc: httpx.HTTPError, timeout_s: float) -> FetchError:
     """An httpx exception as our error (see ``_map_aiohttp``)."""
     detail = str(exc) or type(exc).__name__

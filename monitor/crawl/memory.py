@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 _LEVEL = 1          # links compress 5-10x even at level 1; the higher levels cost CPU for little
 _FORMAT = b"\x02"   # before the compressed links; older records began with zlib's own header
@@ -74,7 +74,7 @@ def encode_links(links: Iterable[tuple[str, str, bool]]) -> bytes:
     return _FORMAT + zlib.compress(payload.encode("utf-8", "surrogatepass"), _LEVEL)
 
 
-def is_current(blob: bytes | None) -> bool:
+def is_current(blob: bytes | None) -> TypeGuard[bytes]:
     """Whether ``blob`` is in this format (a record from an older version is read as a changed page)."""
     return bool(blob) and blob[:1] == _FORMAT
 
@@ -93,7 +93,7 @@ def decode_links(blob: bytes | None) -> Iterator[tuple[str, str, bool]]:
 
 
 def _sections(blob: bytes | None) -> tuple[list[str], list[str], list[str]]:
-    if blob is None or not is_current(blob):
+    if not is_current(blob):
         return [], [], []
     payload = zlib.decompress(blob[1:]).decode("utf-8", "surrogatepass")
     urls, texts, pagers = payload.split("\0")
