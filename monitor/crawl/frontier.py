@@ -1,12 +1,12 @@
 """The crawl's breadth-first frontier and its memory of every URL met in the round.
 
 Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
-entry in ``seen``: the hash of its key and a few flag bits. URLs waiting their turn sit in
-a ``SpillQueue`` (on disk beyond a few thousand), and the further pages that link them
-in another, read back once at the end for the few that fail. Only URLs being fetched
-and URLs that failed carry an ``Entry``: their fetch URL, depth and up to
-``MAX_SOURCES`` linking pages — the evidence a dead link needs. A link found again
-after it answered well costs one dictionary lookup and nothing else.
+entry in ``seen`` (a ``SeenUrls``): the hash of its key and a few flag bits. URLs
+waiting their turn sit in a ``SpillQueue`` (on disk beyond a few thousand), and the
+further pages that link them in another, read back once at the end for the few that
+fail. Only URLs being fetched and URLs that failed carry an ``Entry``: their fetch URL,
+depth and up to ``MAX_SOURCES`` linking pages — the evidence a dead link needs. A link
+found again after it answered well costs one lookup in ``seen`` and nothing else.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from monitor.crawl.memory import PageRecord
+from monitor.crawl.seen import SeenUrls
 from monitor.crawl.spill import SpillQueue
 from monitor.crawl.urls import key
 
@@ -88,7 +89,7 @@ class Frontier:
     fetched or has failed. Call ``close`` when done: the queues may hold temporary files."""
 
     caps: Caps
-    seen: dict[int, int | Entry] = field(default_factory=dict)
+    seen: SeenUrls[Entry] = field(default_factory=SeenUrls)
     queue: SpillQueue[Waiting] = field(default_factory=SpillQueue)
     late: SpillQueue[LateSource] = field(default_factory=SpillQueue)
     retries: deque[Entry] = field(default_factory=deque)
@@ -172,12 +173,12 @@ class Frontier:
     def also(self, url: str, flags: int) -> None:
         """A redirect target reached through another URL counts as seen too."""
         h = hash(key(url))
-        known = self.seen.get(h, 0)
+        known = self.seen.get(h) or 0
         if type(known) is not Entry:
             self.seen[h] = known | flags
 
     def failed(self) -> list[Entry]:
-        return [e for e in self.seen.values() if type(e) is Entry and (e.status is not None or e.error)]
+        return [e for e in self.seen.entries() if e.status is not None or e.error]
 
     def dead(self) -> list[Entry]:
         """The failed URLs with all their linking pages, those met while they waited included.
@@ -192,7 +193,7 @@ class Frontier:
         return list(failed.values())
 
     def covers(self, kind: str, url: str) -> bool:
-        known = self.seen.get(hash(key(url)), 0)
+        known = self.seen.get(hash(key(url))) or 0
         if type(known) is Entry:
             return False
         return bool(known & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
