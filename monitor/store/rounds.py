@@ -19,6 +19,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Finding, Inspection, InspectionError, Observation
+from monitor.store.db import encode_json
 from monitor.store.items import record_items
 from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
@@ -157,12 +158,12 @@ def _observation(round_id: int, observation: Observation) -> dict[str, Any]:
         "error": None,
         "latest": latest.date if latest else None,
         "item_count": len(observation.items),
-        "data": {
+        "data": encode_json({
             "unit": observation.unit,
             "blank": observation.blank,
             "facts": observation.facts,
-            "items": [item.to_json() for item in observation.items],
-        },
+            "items": (item.to_json() for item in observation.items),
+        }),
     }
 
 

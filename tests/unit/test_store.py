@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from monitor.store import (
     start_round,
     sync_config,
 )
+from monitor.store.db import _json_dumps, encode_json
 from monitor.store.tables import (
     AccountRow,
     ColumnRow,
@@ -319,3 +321,31 @@ def test_finish_round_inserts_findings_and_errors_in_bounded_batches(sqlite_data
         stored = session.scalars(select(FindingRow.evidence).order_by(FindingRow.id)).all()
         assert stored == [{"n": n} for n in range(5)]
         assert session.scalar(select(func.count()).select_from(ObservationRow).where(~ObservationRow.ok)) == 3
+
+
+def test_encode_json_is_the_text_json_dumps_would_store() -> None:
+    value = {"unit": "xzfb", "blank": False, "n": None,
+             "facts": {"when": date(2026, 11, 5), "ids": ("a", "b"), "listed": [{"title": "通知", "n": 1}] * 3,
+                       "tags": {"x": [1, 2]}, 3: "int key"},
+             "items": [{"title": "“引号”\n换行", "url": "http://x/1", "date": None}, [1.5, True], []],
+             "empty": {}}
+    expected = _json_dumps(value)
+    assert encode_json(value) == expected
+    assert json.loads(expected)["facts"]["3"] == "int key"          # a dict with a non-str key went whole
+    assert encode_json({"items": (i for i in value["items"])}) == _json_dumps({"items": value["items"]})
+    encoded = encode_json(value)
+    assert _json_dumps(encoded) is encoded           # stored as it is, not encoded again as a string
+
+
+def test_encoded_json_is_stored_as_it_is(database: Database) -> None:
+    items = [Item(f"标题{n}", f"http://x/{n}", date(2026, 11, n % 28 + 1)) for n in range(3000)]
+    with database.session() as session:
+        round_id = start_round(session, "check", NOW)
+        finish_round(session, round_id, Inspection(now=NOW), [Observation(COLUMN, "xzfb", items)], NOW)
+    with database.session() as session:
+        row = session.scalars(select(ObservationRow)).one()
+        assert row.item_count == 3000 and row.data["items"][2999] == {
+            "title": "标题2999", "url": "http://x/2999", "date": "2026-11-04"}
+        if database.engine.dialect.name == "sqlite":      # readable Chinese, not \\u escapes
+            raw = session.execute(text("SELECT data FROM observations")).scalar_one()
+            assert '"title": "标题0"' in raw
