@@ -52,7 +52,7 @@ def as_tree(html_or_tree: str | bytes | HtmlElement) -> HtmlElement:
     text = html_or_tree
     if isinstance(text, str):
         text = _XML_DECL.sub("", text, count=1)
-    if not text or not text.strip():
+    if not text or text.isspace():          # not strip(): that copies a page of megabytes
         return lxml.html.document_fromstring("<html><body></body></html>")
     try:
         return lxml.html.document_fromstring(text)

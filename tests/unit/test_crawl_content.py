@@ -96,3 +96,9 @@ def test_shipped_word_list_has_no_entry_equal_to_its_correction() -> None:
     assert len(words.entries) >= 20
     assert all(e.wrong != e.right for e in words.entries)
     assert all(not (e.right and e.wrong in e.right) for e in words.entries)
+
+
+@pytest.mark.parametrize("blank", ["", " \r\n\t", b"", b" \n"])
+def test_a_blank_page_is_an_empty_document(blank: str | bytes) -> None:
+    tree = as_tree(blank)
+    assert tree.tag == "html" and [c.tag for c in tree] == ["body"] and len(tree[0]) == 0
