@@ -15,6 +15,7 @@ import click
 
 from monitor.cli.app import App, setup_logging
 from monitor.errors import ConfigError, MonitorError
+from monitor.heap import hold_mmap_threshold
 
 # Each verb and where it lives, as ``module:attribute`` under ``monitor.cli``. Only the module
 # of the verb being run is imported: the scheduler, the notifiers and their templates cost
@@ -81,4 +82,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
+    hold_mmap_threshold()
     sys.exit(main())
