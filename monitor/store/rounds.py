@@ -25,6 +25,9 @@ from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
 _ROWS = 500     # rows per INSERT: a whole-site round has thousands, each with its JSON facts
 _ENTRIES = 2000     # and entries: one column page may list thousands, each serialised in its row
+# Facts whose record is elsewhere: a policy scan's ``listed`` (every document and interpretation
+# its columns list, thousands on a big portal) becomes rows of ``items``, not a copy in its row.
+_NOT_IN_ROW = frozenset({"listed"})
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,7 @@ def _batches(observations: Iterable[Observation]) -> Iterator[list[Observation]]
     entries = 0
     for observation in observations:
         batch.append(observation)
-        entries += len(observation.items) + len(observation.facts.get("listed", ()))
+        entries += len(observation.items)
         if len(batch) >= _ROWS or entries >= _ENTRIES:
             yield batch
             batch, entries = [], 0
@@ -161,7 +164,7 @@ def _observation(round_id: int, observation: Observation) -> dict[str, Any]:
         "data": encode_json({
             "unit": observation.unit,
             "blank": observation.blank,
-            "facts": observation.facts,
+            "facts": {k: v for k, v in observation.facts.items() if k not in _NOT_IN_ROW},
             "items": (item.to_json() for item in observation.items),
         }),
     }

@@ -13,7 +13,7 @@ from monitor.domain import Inspection, Item, Observation, TargetRef
 from monitor.store import Database, finish_round, start_round, sync_config
 from monitor.store.items import _insert_new, _record_of, _values, item_records, record_items
 from monitor.store.rounds import _batches
-from monitor.store.tables import ItemRow
+from monitor.store.tables import ItemRow, ObservationRow
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
@@ -73,6 +73,9 @@ def test_rounds_upsert_items_once_each(database: Database, tmp_path: Path) -> No
     assert doc.published == date(2026, 11, 20)            # the listing came last in this round
     assert (interp.column_id, interp.unit_id, interp.category) == ("zcjd", "fzb", "interpretation")
     assert (away.column_id, away.unit_id, away.published) == (None, "xzfb", None)
+    with database.session() as session:      # the listing's record is those rows, not a copy in the scan's row
+        scan_row = session.scalars(select(ObservationRow).where(ObservationRow.target_id == "portal")).one()
+        assert scan_row.data["facts"] == {}
 
     later = NOW + timedelta(days=7)
     with database.session() as session:
@@ -106,10 +109,10 @@ def test_observation_rows_are_inserted_in_batches_of_bounded_entries() -> None:
     """A Hanweb column page may list thousands of entries, each serialised in its row's JSON."""
     big = Observation(TargetRef("column", "big"), "xzfb", [Item(f"第{n}条", f"{BASE}/a/{n}.html") for n in range(2500)])
     small = [Observation(TargetRef("column", f"c{n}"), "xzfb", [Item("一条", f"{BASE}/c{n}.html")]) for n in range(3)]
-    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})
-    batches = list(_batches([*small, big, *small, scan, *small]))
-    assert [len(b) for b in batches] == [4, 4, 3]       # cut after the big page and after the scan's list
-    assert sum(len(b) for b in batches) == 11
+    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})   # not in its row
+    batches = list(_batches([*small, big, *small, scan, *small, big]))
+    assert [len(b) for b in batches] == [4, 8]       # cut after each big page, not after the scan
+    assert sum(len(b) for b in batches) == 12
 
 
 def test_an_insert_racing_another_process_is_skipped(database: Database, tmp_path: Path) -> None:
