@@ -54,8 +54,7 @@ class SeenUrls(Generic[E]):
             i = (i + 1) & mask
 
     def __setitem__(self, h: int, value: int | E) -> None:
-        flags = isinstance(value, int)
-        if flags and not 0 <= value < _HAS_ENTRY:
+        if isinstance(value, int) and not 0 <= value < _HAS_ENTRY:
             raise ValueError(f"flags must be 0–127, not {value}")
         i = self._slot(h)
         if self._keys[i] == _EMPTY:
@@ -64,7 +63,7 @@ class SeenUrls(Generic[E]):
                 self._grow()
                 i = self._slot(h)
             self._keys[i] = h
-        if flags:
+        if isinstance(value, int):
             if self._flags[i] & _HAS_ENTRY:
                 del self._entries[h]
             self._flags[i] = value
