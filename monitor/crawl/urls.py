@@ -34,6 +34,9 @@ _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.I)
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_\-.~/%]*")     # a relative path needing no cleaning
+# Entries per cache below. What repeats is a portal's navigation, a few hundred addresses; an article's
+# address comes once or twice. 16,384 held 10 MB more in the 20,000-page benchmark's crawl, for the same CPU.
+_CACHED = 4096
 
 
 def resolve(base: str, href: str) -> str | None:
@@ -56,7 +59,7 @@ def resolve(base: str, href: str) -> str | None:
     return _resolve(base[:slash + 1], href)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=_CACHED)
 def _resolve(base: str, href: str) -> str | None:
     href = href.strip()
     if not href or href[0] == "#":
@@ -71,7 +74,7 @@ def _resolve(base: str, href: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=_CACHED)
 def normalize(url: str) -> str | None:
     """An absolute http(s) URL cleaned for fetching; None when it is not one."""
     try:
@@ -113,7 +116,7 @@ def _without_sessions(query: str) -> str:
     return "&".join(kept) if len(kept) != len(pairs) else query
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=_CACHED)
 def key(url: str) -> str:
     """What "the same page" means: ``…/index.html`` and ``…/`` are one.
 
@@ -128,7 +131,7 @@ def key(url: str) -> str:
 
 
 def forget() -> None:
-    """Empty the caches above: they serve a crawl, and at its end hold some 10 MB that what
+    """Empty the caches above: they serve a crawl, and at its end hold some 3 MB that what
     follows (the rules, the round's findings) can use instead."""
     for cached in (_resolve, normalize, key):
         cached.cache_clear()

@@ -74,7 +74,7 @@ def absolute(base: str, href: str | None) -> str | None:
     return _absolute(base, href) if href else None
 
 
-@lru_cache(maxsize=8192)  # a page resolves its links twice (entries, link count); navs repeat. Full: ~3 MB
+@lru_cache(maxsize=2048)  # a page resolves its links twice (entries, link count); navs repeat. Full: ~0.7 MB
 def _absolute(base: str, href: str) -> str | None:
     href = href.strip().replace("\\", "/")
     if not href or href.startswith("#") or href.lower().startswith(_SKIP_SCHEMES):
@@ -164,26 +164,43 @@ def in_box(el: HtmlElement, memo: dict[HtmlElement, HtmlElement | None] | None =
     return box_of(el, memo) is not None
 
 
-_RECORD = re.compile(r"<record(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
+# A Hanweb datastore script holds a whole column's records: megabytes on a big portal. Its text
+# as one Python string costs twice that while it is made (UCS-2, widened from Latin-1), so
+# scripts are tested in libxml2 (XPath) and records are cut from the UTF-8 bytes.
+_SPACE = rb"(?:\s|\xc2\xa0|\xe3\x80\x80)*"        # as str.strip() sees it: NBSP, ideographic space
+_RECORD = re.compile(rb"<record(?:\s[^>]*)?>" + _SPACE + rb"(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?" + _SPACE
+                     + rb"</record>", re.S | re.I)
+_IS_DATASTORE = etree.XPath('contains(., "<record") and (contains(., "datastore") or contains(., "recordset"))')
+_CONTAINS = etree.XPath("contains(., $word)")
+_UTF8 = lxml.html.HTMLParser(encoding="utf-8")
+
+
+def script_has(script: HtmlElement, word: str) -> bool:
+    """Whether a script's text contains ``word``, asked without making its text a Python string."""
+    return bool(_CONTAINS(script, word=word))
+
+
+def script_bytes(script: HtmlElement) -> bytes:
+    """A script's text as UTF-8 (about half the memory of the ``str`` for a mostly-ASCII script)."""
+    return etree.tostring(script, method="text", encoding="utf-8", with_tail=False)
 
 
 def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
     """Hanweb jcms ``<script type="text/xml"><datastore>…`` blocks (list records live there)."""
     for script in tree.iter("script"):
-        text = script.text or ""
-        if "<record" in text and ("datastore" in text or "recordset" in text):
+        if _IS_DATASTORE(script):
             yield script
 
 
 def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
     """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each), one at a
     time: a jcms page may hold thousands, each its own small libxml2 document."""
-    for match in _RECORD.finditer(script.text or ""):
+    for match in _RECORD.finditer(script_bytes(script)):
         body = match.group(1).strip()
         if not body:
             continue
         try:
-            holder = lxml.html.fragment_fromstring(body, create_parent="div")
+            holder = lxml.html.fragment_fromstring(body, create_parent="div", parser=_UTF8)
         except (etree.ParserError, ValueError):
             continue
         children = [c for c in holder if is_element(c)]

@@ -20,6 +20,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.domain import Item
@@ -40,6 +41,7 @@ from monitor.extract.links import (
     is_element,
     iter_datastore_records,
     page_base,
+    script_has,
 )
 
 
@@ -368,6 +370,8 @@ _ARRAY_START = re.compile(r"\[\s*\{")
 _BARE_KEY = re.compile(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _MAX_SCRIPT, _MAX_TRIES = 2_000_000, 40   # inline libraries are not lists: bound the scanning
+# Scripts worth scanning, chosen in libxml2 (a datastore script is megabytes of text: see links.py).
+_JSON_CANDIDATE = etree.XPath(f'not(contains(., "<record")) and string-length(.) <= {_MAX_SCRIPT}')
 _MAX_ARRAY = 300_000
 
 
@@ -455,9 +459,9 @@ def _json_groups(tree: HtmlElement, base: str, today: date) -> list[_Group]:
     """Arrays of {title, url, date}-like objects in scripts (lists a page fills by JavaScript)."""
     groups = []
     for script in tree.iter("script"):
-        text = script.text or ""
-        if "<record" in text or len(text) > _MAX_SCRIPT:
+        if not _JSON_CANDIDATE(script):
             continue
+        text = script.text or ""
         pos, tries = 0, 0
         while (m := _ARRAY_START.search(text, pos)) is not None and tries < _MAX_TRIES:
             tries += 1
@@ -513,6 +517,8 @@ def _js_int(token: str, script: str) -> int | None:
 def trs_pager(tree: HtmlElement) -> tuple[int, int, str, str] | None:
     """TRS ``createPageHTML(total, current, "index", "html")``: the list has more pages."""
     for script in tree.iter("script"):
+        if not script_has(script, "createPageHTML"):
+            continue
         text = script.text or ""
         m = _TRS_PAGER.search(text)
         if m:
@@ -532,7 +538,7 @@ def _iter_pager_nodes(tree: HtmlElement) -> Iterator[HtmlElement]:
         if not is_element(el) or el.tag in ("style", "title", "option"):
             continue
         if el.tag == "script":
-            if "createPageHTML" in (el.text or ""):
+            if script_has(el, "createPageHTML"):
                 yield el
             continue
         for text, host in ((el.text, el), (el.tail, el.getparent())):

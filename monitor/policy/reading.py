@@ -25,15 +25,23 @@ from monitor.config import Column
 from monitor.domain import Item
 from monitor.errors import FetchError
 from monitor.extract import read_published, view_page
-from monitor.extract.links import absolute, as_tree, clean_text, datastore_scripts, iter_datastore_records, page_base
+from monitor.extract.links import (
+    absolute,
+    as_tree,
+    clean_text,
+    datastore_scripts,
+    iter_datastore_records,
+    page_base,
+    script_bytes,
+)
 from monitor.extract.lists import trs_pager
 from monitor.extract.relations import PageLink, page_title, relation_links
 from monitor.fetch import HTML_TYPES, Fetcher, Response, looks_like_html
 from monitor.policy.pairing import RELATION_BOX_LINKS, Page, Scope, Unreadable
 
-_HANWEB_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
-_HANWEB_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)", re.I)
-_HANWEB_PROXY = re.compile(r"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)", re.I)
+_HANWEB_TOTAL = re.compile(rb"totalRecord\s*[:=]\s*(\d+)")
+_HANWEB_PER_PAGE = re.compile(rb"perPage\s*[:=]\s*(\d+)", re.I)
+_HANWEB_PROXY = re.compile(rb"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)", re.I)
 _NEXT = re.compile(r"^[\[【(（<\s]*(下一页|下页|后一页|后页|next)[\]】)）>»›\s]*$", re.I)
 READER = "policy-page/1"      # names the readings ``read_page`` keeps; a new one when what it reads changes
 
@@ -165,18 +173,25 @@ def _hanweb_groups(tree: HtmlElement, url: str) -> list[str]:
     if not scripts:
         return []
     held = sum(1 for s in scripts for _ in iter_datastore_records(s))
-    texts = " ".join(s.text or "" for s in tree.iter("script"))
-    total, proxy = _HANWEB_TOTAL.search(texts), _HANWEB_PROXY.search(scripts[0].text or "")
-    if not (held and total and proxy) or int(total.group(1)) <= held:
+    total, per_page = _first(_HANWEB_TOTAL, tree), _first(_HANWEB_PER_PAGE, tree)
+    proxy = _HANWEB_PROXY.search(script_bytes(scripts[0]))
+    if not (held and total is not None and proxy) or total <= held:
         return []
-    per_page = _HANWEB_PER_PAGE.search(texts)
-    base = absolute(page_base(tree, url), unescape(proxy.group(1)))
+    base = absolute(page_base(tree, url), unescape(proxy.group(1).decode("utf-8", "replace")))
     if base is None:
         return []
     join = "&" if "?" in base else "?"
-    last = int(total.group(1))
-    return [f"{base}{join}startrecord={start + 1}&endrecord={min(start + held, last)}"
-            f"&perpage={per_page.group(1) if per_page else held}" for start in range(held, last, held)]
+    return [f"{base}{join}startrecord={start + 1}&endrecord={min(start + held, total)}"
+            f"&perpage={held if per_page is None else per_page}" for start in range(held, total, held)]
+
+
+def _first(pattern: re.Pattern[bytes], tree: HtmlElement) -> int | None:
+    """The number ``pattern`` captures in the first script that has it (scripts read as bytes)."""
+    for script in tree.iter("script"):
+        found = pattern.search(script_bytes(script))
+        if found:
+            return int(found.group(1))
+    return None
 
 
 def _next_link(tree: HtmlElement, url: str) -> str | None:
@@ -215,16 +230,18 @@ async def read_page(fetcher: Fetcher, url: str, today: date, scope: Scope) -> Pa
 
 
 async def read_pages(fetcher: Fetcher, urls: Sequence[str], today: date, scope: Scope) -> list[Page | Unreadable]:
-    """``read_page`` for each address, in order, with no more reads under way than the fetcher
-    sends requests at once: a read waiting for its turn already holds its cached body, and a
-    check may read ``policy.max_pages`` (2,000) pages."""
-    slots = asyncio.Semaphore(max(1, fetcher.settings.concurrency))
+    """``read_page`` for each address, in order, by as many readers as the fetcher sends requests at
+    once. A check may read ``policy.max_pages`` (2,000) pages: one waiting task per page cost a few
+    kilobytes each (its coroutine, frame and future), and a read waiting its turn held its cached body."""
+    read: list[tuple[int, Page | Unreadable]] = []
+    todo = iter(enumerate(urls))
 
-    async def read(url: str) -> Page | Unreadable:
-        async with slots:
-            return await read_page(fetcher, url, today, scope)
+    async def reader() -> None:
+        for n, url in todo:
+            read.append((n, await read_page(fetcher, url, today, scope)))
 
-    return list(await asyncio.gather(*(read(url) for url in urls)))
+    await asyncio.gather(*(reader() for _ in range(min(len(urls), max(1, fetcher.settings.concurrency)))))
+    return [page for _, page in sorted(read, key=lambda done: done[0])]
 
 
 Reading = tuple[str, date | None, list[PageLink]]

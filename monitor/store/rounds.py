@@ -138,12 +138,13 @@ def _insert(session: Session, table: type[ObservationRow | FindingRow], rows: It
 
 
 def _batches(observations: Iterable[Observation]) -> Iterator[list[Observation]]:
-    """The observations in INSERT batches of at most ``_ROWS`` rows or about ``_ENTRIES`` entries."""
+    """The observations in INSERT batches of at most ``_ROWS`` rows or about ``_ENTRIES`` entries: those
+    of their rows, and a policy scan's listing, which its row leaves out but the batch holds all the same."""
     batch: list[Observation] = []
     entries = 0
     for observation in observations:
         batch.append(observation)
-        entries += len(observation.items)
+        entries += len(observation.items) + len(observation.facts.get("listed", ()))
         if len(batch) >= _ROWS or entries >= _ENTRIES:
             yield batch
             batch, entries = [], 0

@@ -106,13 +106,15 @@ def test_items_merged_chunk_by_chunk_end_as_merged_at_once(database: Database, t
 
 
 def test_observation_rows_are_inserted_in_batches_of_bounded_entries() -> None:
-    """A Hanweb column page may list thousands of entries, each serialised in its row's JSON."""
+    """A Hanweb column page may list thousands of entries, each serialised in its row's JSON; a policy
+    scan's listing is not in its row, but its observation holds it in memory while the batch grows."""
     big = Observation(TargetRef("column", "big"), "xzfb", [Item(f"第{n}条", f"{BASE}/a/{n}.html") for n in range(2500)])
     small = [Observation(TargetRef("column", f"c{n}"), "xzfb", [Item("一条", f"{BASE}/c{n}.html")]) for n in range(3)]
-    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})   # not in its row
-    batches = list(_batches([*small, big, *small, scan, *small, big]))
-    assert [len(b) for b in batches] == [4, 8]       # cut after each big page, not after the scan
-    assert sum(len(b) for b in batches) == 12
+    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})
+    batches = list(_batches([*small, big, *small, scan, *small, big, *small]))
+    assert [len(b) for b in batches] == [4, 4, 4, 3]       # cut after each big page and after the scan
+    assert [o.target.id for b in batches for o in b] == [o.target.id for o in [*small, big, *small, scan, *small,
+                                                                               big, *small]]
 
 
 def test_an_insert_racing_another_process_is_skipped(database: Database, tmp_path: Path) -> None:
