@@ -172,7 +172,6 @@ _RECORD = re.compile(rb"<record(?:\s[^>]*)?>" + _SPACE + rb"(?:<!\[CDATA\[)?(.*?
                      + rb"</record>", re.S | re.I)
 _IS_DATASTORE = etree.XPath('contains(., "<record") and (contains(., "datastore") or contains(., "recordset"))')
 _CONTAINS = etree.XPath("contains(., $word)")
-_UTF8 = lxml.html.HTMLParser(encoding="utf-8")
 
 
 def script_has(script: HtmlElement, word: str) -> bool:
@@ -199,8 +198,8 @@ def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
         body = match.group(1).strip()
         if not body:
             continue
-        try:
-            holder = lxml.html.fragment_fromstring(body, create_parent="div", parser=_UTF8)
+        try:       # decoded one record at a time: lxml's default parser is per thread, a shared one is not
+            holder = lxml.html.fragment_fromstring(body.decode("utf-8", "replace"), create_parent="div")
         except (etree.ParserError, ValueError):
             continue
         children = [c for c in holder if is_element(c)]
