@@ -111,10 +111,10 @@ def test_observation_rows_are_inserted_in_batches_of_bounded_entries() -> None:
     big = Observation(TargetRef("column", "big"), "xzfb", [Item(f"第{n}条", f"{BASE}/a/{n}.html") for n in range(2500)])
     small = [Observation(TargetRef("column", f"c{n}"), "xzfb", [Item("一条", f"{BASE}/c{n}.html")]) for n in range(3)]
     scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})
-    batches = list(_batches([*small, big, *small, scan, *small, big, *small]))
+    stored = [*small, big, *small, scan, *small, big, *small]
+    batches = list(_batches(stored))
     assert [len(b) for b in batches] == [4, 4, 4, 3]       # cut after each big page and after the scan
-    assert [o.target.id for b in batches for o in b] == [o.target.id for o in [*small, big, *small, scan, *small,
-                                                                               big, *small]]
+    assert [o for b in batches for o in b] == stored
 
 
 def test_an_insert_racing_another_process_is_skipped(database: Database, tmp_path: Path) -> None:
