@@ -173,7 +173,8 @@ def _hanweb_groups(tree: HtmlElement, url: str) -> list[str]:
     if not scripts:
         return []
     held = sum(1 for s in scripts for _ in iter_datastore_records(s))
-    total, per_page = _first(_HANWEB_TOTAL, tree), _first(_HANWEB_PER_PAGE, tree)
+    texts = [script_bytes(s) for s in tree.iter("script")]     # each read once, for both numbers
+    total, per_page = _first(_HANWEB_TOTAL, texts), _first(_HANWEB_PER_PAGE, texts)
     proxy = _HANWEB_PROXY.search(script_bytes(scripts[0]))
     if not (held and total is not None and proxy) or total <= held:
         return []
@@ -185,10 +186,10 @@ def _hanweb_groups(tree: HtmlElement, url: str) -> list[str]:
             f"&perpage={held if per_page is None else per_page}" for start in range(held, total, held)]
 
 
-def _first(pattern: re.Pattern[bytes], tree: HtmlElement) -> int | None:
-    """The number ``pattern`` captures in the first script that has it (scripts read as bytes)."""
-    for script in tree.iter("script"):
-        found = pattern.search(script_bytes(script))
+def _first(pattern: re.Pattern[bytes], texts: list[bytes]) -> int | None:
+    """The number ``pattern`` captures in the first script text that has it."""
+    for text in texts:
+        found = pattern.search(text)
         if found:
             return int(found.group(1))
     return None
