@@ -37,11 +37,20 @@ class HeldObservations:
         """Where a target stands in the configuration's order (after all of it when not there)."""
         return self._order.get(target_key, len(self._order))
 
-    def add(self, observations: Iterable[Observation]) -> None:
+    def add(self, observations: Iterable[Observation]) -> set[tuple[str, str]]:
+        """Keep each observation as it comes (``observations`` may be a generator) and return
+        their targets' keys. All or nothing: if the iterable raises, none of it is kept."""
         self._file.seek(0, 2)
-        for obs in observations:
-            self._index.append((self.rank(obs.target.key), obs.target.id, obs.target.kind, self._file.tell()))
-            pickle.dump(obs, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        start, keys = len(self._index), set()
+        try:
+            for obs in observations:
+                keys.add(obs.target.key)
+                self._index.append((self.rank(obs.target.key), obs.target.id, obs.target.kind, self._file.tell()))
+                pickle.dump(obs, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            del self._index[start:]
+            raise
+        return keys
 
     def __len__(self) -> int:
         return len(self._index)

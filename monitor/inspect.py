@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -59,10 +59,13 @@ class InspectContext:
 
 
 class Target(Protocol):
+    """``observe`` returns its observations, read once, right after it returns: a target that
+    covers many documents may return a generator, so each goes to disk as it is concluded."""
+
     ref: TargetRef
     unit: str
 
-    async def observe(self, ctx: InspectContext) -> list[Observation]: ...
+    async def observe(self, ctx: InspectContext) -> Iterable[Observation]: ...
 
 
 async def read_view(ctx: InspectContext, url: str, *, item_selector: str | None = None,
@@ -246,8 +249,9 @@ def targets_from_config(config: Config, ids: Sequence[str] = ()) -> list[Target]
 Progress = Callable[[int, int, TargetRef, str | None], None]
 
 
-def _record(inspection: Inspection, target: Target, seen: list[Observation]) -> None:
-    """Mark what a target's observations vouch for; a crawl also brings its coverage and its errors."""
+def _record(inspection: Inspection, target: Target, seen: Iterable[Observation], keys: set[tuple[str, str]]) -> None:
+    """Mark what a target's observations (their targets' ``keys``) vouch for; a crawl also brings its
+    coverage and its errors."""
     if isinstance(seen, Observed):
         inspection.errors.extend(seen.errors)
         inspection.stats.links_checked += seen.links_checked
@@ -257,7 +261,7 @@ def _record(inspection: Inspection, target: Target, seen: list[Observation]) -> 
             inspection.inspected.add(target.ref.key)
     else:
         inspection.inspected.add(target.ref.key)
-    inspection.inspected.update(o.target.key for o in seen)
+    inspection.inspected.update(keys)
 
 
 async def inspect(targets: Sequence[Target], fetcher: Fetcher, rules: RuleSet, now: datetime, config: Config,
@@ -276,8 +280,7 @@ async def inspect(targets: Sequence[Target], fetcher: Fetcher, rules: RuleSet, n
         error: str | None = None
         try:
             seen = await target.observe(ctx)
-            held.add(seen)
-            _record(inspection, target, seen)
+            _record(inspection, target, seen, held.add(seen))
         except (FetchError, ExtractError) as exc:
             error = str(exc)
         except Exception as exc:  # a hostile page must not crash the round: record it on the target

@@ -2,8 +2,9 @@
 
 ``PolicyScanTarget``, one per site with policy columns, reads the site's policy columns
 back through ``policy.window_days``, its interpretation columns a week further, every
-document in the window and every candidate interpretation, and returns one Observation per
-document for the rules to judge, plus one for itself saying what it covered (``listed``
+document in the window and every candidate interpretation, and yields one Observation per
+document for the rules to judge as it concludes each (a big site's scan holds 2,000 pages; its
+verdicts go to disk one by one), then one for itself saying what it covered (``listed``
 feeds ``monitor stats``). A document that cannot be read is an error on that document alone
 (``ctx.errors``); an interpretation column that cannot be read fails the whole check,
 because without it every document would look uninterpreted — a false red.
@@ -16,8 +17,9 @@ check used for that document, so both reach the same verdict.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -76,16 +78,25 @@ class Document:
 
 @dataclass(frozen=True)
 class Case:
-    """A document whose page was read, with the interpretations that may belong to it."""
+    """A document whose page was read (its links dropped once ``linked`` is known), and the links
+    on it that lead to interpretations."""
 
     doc: Document
     page: Page | Unreadable
-    entries: tuple[Entry, ...] = ()
     linked: tuple[PageLink, ...] = ()
 
     @property
     def published(self) -> date | None:
         return (self.page.date if isinstance(self.page, Page) else None) or self.doc.listed
+
+    def candidates(self, entries: list[Entry]) -> list[Entry]:
+        """The interpretations that may belong to the document: by date, and those its page links to.
+        Worked out again when needed rather than kept: a big site's scan has 1,600 cases with
+        hundreds of candidates each."""
+        published = self.published
+        if not isinstance(self.page, Page) or published is None:
+            return []
+        return with_linked(candidates_for(published, entries), self.linked)
 
 
 @dataclass
@@ -132,19 +143,18 @@ async def read_cases(ctx: InspectContext, docs: list[Document], entries: list[En
 
 
 def plan(doc: Document, page: Page | Unreadable, entries: list[Entry], scope: Scope) -> Case:
-    """The interpretations that may belong to a read document: by date, and those its page links to."""
+    """A read document with the links on its page that lead to interpretations (listed or not)."""
     case = Case(doc, page)
     if not isinstance(page, Page) or case.published is None:
         return case
-    candidates = candidates_for(case.published, entries)
-    linked = interpretation_links(page, candidates, scope)
-    return Case(doc, page, tuple(with_linked(candidates, linked)), tuple(linked))
+    linked = interpretation_links(page, candidates_for(case.published, entries), scope)
+    return Case(doc, replace(page, links=()), tuple(linked))
 
 
-async def read_candidates(ctx: InspectContext, cases: Iterable[Case], scope: Scope,
+async def read_candidates(ctx: InspectContext, cases: Iterable[Case], entries: list[Entry], scope: Scope,
                           budget: Budget) -> dict[str, Page | Unreadable]:
     """Every candidate page on a configured host, each read once however many documents share it."""
-    wanted = list(dict.fromkeys(e.url for c in cases for e in c.entries if scope.may_fetch(e.url)))
+    wanted = list(dict.fromkeys(e.url for c in cases for e in c.candidates(entries) if scope.may_fetch(e.url)))
     budget.spend(len(wanted))
     pages = await read_pages(ctx.fetcher, wanted, ctx.today, scope)
     return dict(zip(wanted, pages, strict=True))
@@ -165,19 +175,20 @@ def settle(case: Case, scope: Scope, start: date) -> Observation | InspectionErr
     return observation(doc, page, published, "exempt", exempt=reason) if reason else (page, published)
 
 
-def conclude(case: Case, pages: dict[str, Page | Unreadable], scope: Scope, start: date,
+def conclude(case: Case, entries: list[Entry], pages: dict[str, Page | Unreadable], scope: Scope, start: date,
              unread_before: date | None = None) -> Observation | InspectionError:
     """The document's observation (status, interpretations, links), or why it could not be judged."""
     settled = settle(case, scope, start)
     if not isinstance(settled, tuple):
         return settled
     (page, published), doc = settled, case.doc
-    verdict = judge(page, document_names(doc.title, page.title), list(case.entries), list(case.linked), pages, scope)
+    candidates = case.candidates(entries)
+    verdict = judge(page, document_names(doc.title, page.title), candidates, list(case.linked), pages, scope)
     if isinstance(verdict, str):
         return InspectionError(doc.ref, doc.column.unit, verdict)
     if verdict.status == "none" and unread_before and published - EARLY < unread_before:
         return InspectionError(doc.ref, doc.column.unit, "政策解读栏目没有读完，无法确认这份文件没有解读")
-    return observation(doc, page, published, verdict.status, verdict=verdict, candidates=len(case.entries))
+    return observation(doc, page, published, verdict.status, verdict=verdict, candidates=len(candidates))
 
 
 def observation(doc: Document, page: Page | None, published: date | None, status: str, *,
@@ -238,7 +249,7 @@ class PolicyScanTarget:
     def unit(self) -> str:
         return self.site.unit
 
-    async def observe(self, ctx: InspectContext) -> list[Observation]:
+    async def observe(self, ctx: InspectContext) -> Iterator[Observation]:
         settings = self.config.policy
         start = ctx.today - timedelta(days=settings.window_days)
         budget, scope = Budget(settings.max_pages), scope_of(self.config)
@@ -252,21 +263,32 @@ class PolicyScanTarget:
         chosen = todo[:affordable(todo, entries, budget.left)]
         budget.spend(len(chosen))
         cases = await read_cases(ctx, chosen, entries, scope)
-        pages = await read_candidates(ctx, cases, scope, budget)
-        results = [conclude(c, pages, scope, start, known.unread_before) for c in cases]
-        results += [observation(d, None, d.listed, "exempt", exempt=is_exempt(d.title, d.url, settings))
-                    for d in exempt]
+        pages = await read_candidates(ctx, cases, entries, scope, budget)
         skipped = len(todo) - len(chosen)
         if skipped:
             notes.append(f"已达抓取上限（policy.max_pages = {settings.max_pages}），"
                          f"另有 {skipped} 篇政策文件本轮未检查")
         ctx.errors.extend(InspectionError(self.ref, self.unit, note) for note in notes)
-        ctx.errors.extend(r for r in results if isinstance(r, InspectionError))
-        judged = [r for r in results if isinstance(r, Observation)]
         summary = {"documents": len(window), "checked": len(chosen), "exempt": len(exempt), "skipped": skipped,
                    "interpretations": len(entries), "notes": notes}
-        facts = {"policy_scan": summary, "listed": listed_items(docs, entries)}
-        return [Observation(self.ref, self.unit, facts=facts), *judged]
+
+        def conclusions() -> Iterator[Observation]:
+            """Each document's verdict, dropping its case once concluded; the scan's own observation last."""
+            left = deque(cases)
+            cases.clear()
+            while left:
+                result = conclude(left.popleft(), entries, pages, scope, start, known.unread_before)
+                if isinstance(result, InspectionError):
+                    ctx.errors.append(result)
+                else:
+                    yield result
+            pages.clear()
+            for d in exempt:
+                yield observation(d, None, d.listed, "exempt", exempt=is_exempt(d.title, d.url, settings))
+            listed = listed_items(docs, entries)
+            yield Observation(self.ref, self.unit, facts={"policy_scan": summary, "listed": listed})
+
+        return conclusions()
 
     async def _documents(self, ctx: InspectContext, start: date, budget: Budget) -> tuple[list[Document], list[str]]:
         """Every policy column's entries back to ``start``; one address listed twice counts once."""
@@ -311,8 +333,8 @@ class PolicyDocumentTarget:
             site = self.config.site(self.column.site)
             known = await interpretation_entries(ctx, self.config, site, published - EARLY, budget)
             case = plan(doc, page, known.items, scope)
-            pages = await read_candidates(ctx, [case], scope, budget)
-            result = conclude(case, pages, scope, start, known.unread_before)
+            pages = await read_candidates(ctx, [case], known.items, scope, budget)
+            result = conclude(case, known.items, pages, scope, start, known.unread_before)
         if isinstance(result, InspectionError):
             raise ExtractError(result.error)
         return [result]

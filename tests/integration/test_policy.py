@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor.config import load_config
 from monitor.demo import expected_findings, publish
 from monitor.demo.site import demo_config_text
+from monitor.domain import Observation
+from monitor.fetch import Fetcher
+from monitor.inspect import InspectContext
+from monitor.policy import targets as policy
 from monitor.siteserver import SiteServer
 from policy_portal import EXPECTED, NOW, Interp, PolicyPortal, config_text, list_page
 from portal_kit import Cli
@@ -232,6 +237,35 @@ def test_unreadable_document_is_an_error_on_that_document_alone(cli: Cli, site: 
     assert "HTTP 404" in errors[site.url(site.doc("d2").path)]
     expected = {k: v for k, v in EXPECTED.items() if k != "d2"}
     assert by_document(site, doc["findings"]) == expected
+
+
+async def test_the_scan_hands_over_each_verdict_as_it_concludes_it(site: PolicyPortal, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big site's scan judges 1,600 documents: their verdicts go to disk one by one, not all at once."""
+    site.server.remove(site.doc("d2").path)
+    path = tmp_path / "config.toml"
+    path.write_text(config_text(site.base, f"sqlite:///{tmp_path / 'm.db'}"), encoding="utf-8")
+    config = load_config(path)
+    concluded: list[str] = []
+
+    def conclude(case: policy.Case, *args: Any) -> Observation | Any:
+        concluded.append(case.doc.url)
+        assert not isinstance(case.page, policy.Page) or case.page.links == ()   # needed only while planning
+        return real(case, *args)
+
+    real = policy.conclude
+    monkeypatch.setattr(policy, "conclude", conclude)
+    async with Fetcher(config.crawl) as fetcher:
+        ctx = InspectContext(fetcher, date(2026, 11, 26), now=datetime.fromisoformat(NOW))
+        seen = iter(await policy.PolicyScanTarget(config, config.sites[0]).observe(ctx))
+        assert concluded == []
+        first = next(seen)
+        assert len(concluded) == 1 and first.target.id == concluded[0]
+        rest = list(seen)
+    assert len(concluded) == len(set(concluded)) > 2
+    assert rest[-1].target.id == "portal" and rest[-1].facts["policy_scan"]["checked"] == len(concluded)
+    errors = [e for e in ctx.errors if e.target.id == site.url(site.doc("d2").path)]
+    assert len(errors) == 1 and "HTTP 404" in errors[0].error
 
 
 def test_page_cap_checks_the_newest_documents_and_says_so(site: PolicyPortal, tmp_path: Path,

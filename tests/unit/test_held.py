@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -32,6 +33,22 @@ def test_read_back_in_target_order_whatever_order_they_came_in() -> None:
                      ("link", "http://x/b")]
     assert [(o.target.kind, o.target.id) for o in again] == first
     assert again[0] == _obs("column", "zwyw", items=2000) and len(held) == 5
+
+
+def test_a_generator_is_kept_as_it_comes_and_all_or_nothing() -> None:
+    def observations(fail: bool) -> Iterator[Observation]:
+        yield _obs("policy", "http://x/a")
+        yield _obs("policy", "http://x/b")
+        if fail:
+            raise RuntimeError("a hostile page")
+
+    with HeldObservations(COLUMNS) as held:
+        assert held.add(observations(fail=False)) == {("policy", "http://x/a"), ("policy", "http://x/b")}
+        with pytest.raises(RuntimeError):
+            held.add(observations(fail=True))
+        assert [o.target.id for o in held] == ["http://x/a", "http://x/b"]
+        held.add([_obs("column", "tzgg")])
+        assert [o.target.id for o in held] == ["tzgg", "http://x/a", "http://x/b"]
 
 
 def test_the_file_goes_when_closed() -> None:
