@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.policy.pairing import interpretation_form
+from monitor.store.rounds import shown
 from monitor.store.tables import ItemRow, ObservationRow, RoundRow
 
 CATEGORY_ORDER = ("news", "notice", "policy", "interpretation", "personnel", "planning")
@@ -146,7 +147,7 @@ def _gaps(session: Session, config: Config, year: int | None) -> list[dict[str, 
     gaps: list[dict[str, Any]] = []
     previous: dict[str, tuple[set[str], date]] = {}
     for column, data, started in rows:
-        urls = {i["url"] for i in (data or {}).get("items", [])}
+        urls = shown(data)
         day = started.astimezone(config.monitor.tz).date()
         before = previous.get(column)
         if before and before[0] and urls and not before[0] & urls and (year is None or day.year == year):

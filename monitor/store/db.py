@@ -65,34 +65,7 @@ def _json_default(value: Any) -> Any:
 
 def _json_dumps(value: Any) -> str:
     # Chinese stays readable in the database; dates in evidence/facts become ISO strings.
-    if isinstance(value, JsonText):
-        return value
     return json.dumps(value, ensure_ascii=False, default=_json_default)
-
-
-class JsonText(str):
-    """A JSON column's value already encoded (``encode_json``): stored as it is."""
-
-    __slots__ = ()
-
-
-def encode_json(value: Any) -> JsonText:
-    """``value`` as the JSON its column would store, dicts walked and a list's members (any
-    iterable's) encoded one at a time.
-
-    The C encoder keeps every small piece of a document until the end: for one column page
-    of 6,000 entries that was 5 MB of pieces for a 1.7 MB text, on top of the entries' dicts.
-    Here the pieces are whole entries, and a generator's entries need not exist all at once.
-    """
-    return JsonText(_encoded(value))
-
-
-def _encoded(value: Any) -> str:
-    if isinstance(value, dict) and all(type(k) is str for k in value):
-        return "{" + ", ".join(f"{_json_dumps(k)}: {_encoded(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple | Iterator):
-        return "[" + ", ".join(_json_dumps(v) for v in value) + "]"
-    return _json_dumps(value)
 
 
 def resolve_url(url: str, base_dir: Path) -> URL:

@@ -2,16 +2,20 @@
 
 A round is ``running`` from ``start_round`` until ``finish_round`` stores its
 observations (one row per inspected target, ``ok=False`` for each error), its findings
-and the published items they show (``items``, for ``monitor stats``) in one go. A daemon
+and the published items they show (``items``, for ``monitor stats``) in one go. An
+observation's row names its entries only by digests of their addresses (``shown``): the
+entries themselves are rows of ``items``, and one Hanweb column page may list thousands. A daemon
 killed mid-round leaves it ``running``; ``abandon_stale_rounds`` marks such rounds
 ``abandoned`` at the next start, so no half-round is ever read as done.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from hashlib import blake2b
 from itertools import islice
 from typing import Any
 
@@ -19,12 +23,12 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Finding, Inspection, InspectionError, Observation
-from monitor.store.db import encode_json
 from monitor.store.items import record_items
 from monitor.store.tables import FindingRow, ObservationRow, RoundKind, RoundRow
 
 _ROWS = 500     # rows per INSERT: a whole-site round has thousands, each with its JSON facts
-_ENTRIES = 2000     # and entries: one column page may list thousands, each serialised in its row
+_ENTRIES = 2000     # and entries: one column page may list thousands, each unpickled while its batch is written
+_DIGEST = 8     # bytes of BLAKE2b per address in a row's ``url_digests``
 # Facts whose record is elsewhere: a policy scan's ``listed`` (every document and interpretation
 # its columns list, thousands on a big portal) becomes rows of ``items``, not a copy in its row.
 _NOT_IN_ROW = frozenset({"listed"})
@@ -162,13 +166,36 @@ def _observation(round_id: int, observation: Observation) -> dict[str, Any]:
         "error": None,
         "latest": latest.date if latest else None,
         "item_count": len(observation.items),
-        "data": encode_json({
+        "data": {
             "unit": observation.unit,
             "blank": observation.blank,
             "facts": {k: v for k, v in observation.facts.items() if k not in _NOT_IN_ROW},
-            "items": (item.to_json() for item in observation.items),
-        }),
+            "url_digests": url_digests(item.url for item in observation.items),
+        },
     }
+
+
+def url_digests(urls: Iterable[str]) -> str:
+    """The addresses an observation showed, for comparing rounds (``shown``): 8 bytes of BLAKE2b
+    each, in base64 — 11 characters an entry where the entry itself took 120 in the row."""
+    digests = bytearray()
+    for url in urls:
+        digests += _digest(url)
+    return base64.b64encode(digests).decode("ascii")
+
+
+def shown(data: dict[str, Any] | None) -> set[bytes]:
+    """The digests of the addresses a stored observation showed. Rows stored before ``url_digests``
+    held the entries themselves (``items``)."""
+    data = data or {}
+    if "url_digests" not in data:
+        return {_digest(item["url"]) for item in data.get("items", [])}
+    raw = base64.b64decode(data["url_digests"])
+    return {raw[k:k + _DIGEST] for k in range(0, len(raw), _DIGEST)}
+
+
+def _digest(url: str) -> bytes:
+    return blake2b(url.encode("utf-8"), digest_size=_DIGEST).digest()
 
 
 def _error(round_id: int, error: InspectionError) -> dict[str, Any]:

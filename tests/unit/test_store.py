@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,7 +34,6 @@ from monitor.store import (
     start_round,
     sync_config,
 )
-from monitor.store.db import _json_dumps, encode_json
 from monitor.store.tables import (
     AccountRow,
     ColumnRow,
@@ -195,7 +194,8 @@ def test_finish_round_stores_observations_errors_and_findings(database: Database
         ok, failed = session.scalars(select(ObservationRow).order_by(ObservationRow.ok.desc()))
         assert (ok.target_id, ok.ok, ok.latest, ok.item_count) == ("zwyw", True, date(2026, 11, 5), 2)
         assert ok.data["facts"] == {"category": "news"} and ok.data["unit"] == "xzfb"
-        assert ok.data["items"][1] == {"title": "无日期", "url": "http://x/2", "date": None}
+        assert "items" not in ok.data and rounds.shown(ok.data) == rounds.shown(
+            {"items": [{"url": "http://x/1"}, {"url": "http://x/2"}]})
         assert (failed.target_kind, failed.ok, failed.error) == ("account", False, "HTML parking page")
         stored = session.scalars(select(FindingRow)).one()
         assert (stored.rule, stored.severity, stored.unit_id, stored.target_name) == (
@@ -323,29 +323,25 @@ def test_finish_round_inserts_findings_and_errors_in_bounded_batches(sqlite_data
         assert session.scalar(select(func.count()).select_from(ObservationRow).where(~ObservationRow.ok)) == 3
 
 
-def test_encode_json_is_the_text_json_dumps_would_store() -> None:
-    value = {"unit": "xzfb", "blank": False, "n": None,
-             "facts": {"when": date(2026, 11, 5), "ids": ("a", "b"), "listed": [{"title": "通知", "n": 1}] * 3,
-                       "tags": {"x": [1, 2]}, 3: "int key"},
-             "items": [{"title": "“引号”\n换行", "url": "http://x/1", "date": None}, [1.5, True], []],
-             "empty": {}}
-    expected = _json_dumps(value)
-    assert encode_json(value) == expected
-    assert json.loads(expected)["facts"]["3"] == "int key"          # a dict with a non-str key went whole
-    assert encode_json({"items": (i for i in value["items"])}) == _json_dumps({"items": value["items"]})
-    encoded = encode_json(value)
-    assert _json_dumps(encoded) is encoded           # stored as it is, not encoded again as a string
-
-
-def test_encoded_json_is_stored_as_it_is(database: Database) -> None:
+def test_a_row_names_its_entries_by_digests_of_their_addresses(database: Database) -> None:
+    """A Hanweb column page may list thousands of entries; its row keeps 11 characters of each (their
+    ``items`` rows keep the rest), and building it costs less than one entry's JSON per entry."""
     items = [Item(f"标题{n}", f"http://x/{n}", date(2026, 11, n % 28 + 1)) for n in range(3000)]
+    observed = Observation(COLUMN, "xzfb", items, facts={"category": "新闻"})
+    tracemalloc.start()
+    row = rounds._observation(1, observed)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 3000 * 40
     with database.session() as session:
         round_id = start_round(session, "check", NOW)
-        finish_round(session, round_id, Inspection(now=NOW), [Observation(COLUMN, "xzfb", items)], NOW)
+        finish_round(session, round_id, Inspection(now=NOW), [observed], NOW)
     with database.session() as session:
-        row = session.scalars(select(ObservationRow)).one()
-        assert row.item_count == 3000 and row.data["items"][2999] == {
-            "title": "标题2999", "url": "http://x/2999", "date": "2026-11-04"}
+        stored = session.scalars(select(ObservationRow)).one()
+        assert stored.item_count == 3000 and stored.data == row["data"]
+        assert len(stored.data["url_digests"]) == 3000 * 8 * 4 // 3
+        assert rounds.shown(stored.data) == rounds.shown({"items": [i.to_json() for i in items]})
+        assert len(rounds.shown(stored.data)) == 3000 and rounds.shown(None) == set()
         if database.engine.dialect.name == "sqlite":      # readable Chinese, not \\u escapes
             raw = session.execute(text("SELECT data FROM observations")).scalar_one()
-            assert '"title": "标题0"' in raw
+            assert '"category": "新闻"' in raw
