@@ -48,6 +48,17 @@ class Item:
                 "date": self.date.isoformat() if self.date else None}
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A column's entries as the policy check read them back through its pages (a policy scan's
+    ``listed`` fact, for ``monitor stats``): thousands on a big portal, so Items, not dicts."""
+
+    column: str | None
+    unit: str | None
+    category: str
+    items: list[Item]
+
+
 @dataclass(slots=True)
 class PageView:
     """What the monitor sees on one page (``monitor probe``)."""

@@ -115,7 +115,7 @@ def is_exempt(title: str, url: str, settings: PolicySettings) -> str | None:
 # ---- what was read ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """An interpretation known before its page is read: a column's list entry, or a link to it."""
 
@@ -126,7 +126,7 @@ class Entry:
     unit: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """What one fetched page says: its addresses, title, date and links (none when not HTML)."""
 
@@ -146,7 +146,7 @@ class Page:
         return frozenset({url_key(self.url), url_key(self.final_url)})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unreadable:
     url: str
     error: str
@@ -174,7 +174,7 @@ class Scope:
 # ---- the verdict --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pair:
     """One interpretation of the document and which of the two links exist."""
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from monitor.config import Column, Config, Site
-from monitor.domain import InspectionError, Item, Observation, TargetRef
+from monitor.domain import InspectionError, Item, Listing, Observation, TargetRef
 from monitor.errors import ExtractError, FetchError
 from monitor.extract.relations import PageLink
 from monitor.policy.pairing import (
@@ -62,7 +62,7 @@ def scope_of(config: Config) -> Scope:
     return Scope(config.policy, lists, hosts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """A policy document as its column lists it (the target id is this address)."""
 
@@ -76,7 +76,7 @@ class Document:
         return TargetRef("policy", self.url, self.title, self.url)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     """A document whose page was read (its links dropped once ``linked`` is known), and the links
     on it that lead to interpretations."""
@@ -225,13 +225,14 @@ def affordable(docs: list[Document], entries: list[Entry], left: int) -> int:
     return count
 
 
-def listed_items(docs: Iterable[Document], entries: Iterable[Entry]) -> list[dict[str, Any]]:
-    """What the columns listed, for ``monitor stats`` (each item counted by its own date)."""
-    rows = [{"url": d.url, "title": d.title, "date": d.listed.isoformat() if d.listed else None,
-             "column": d.column.id, "unit": d.column.unit, "category": "policy"} for d in docs]
-    rows += [{"url": e.url, "title": e.title, "date": e.date.isoformat() if e.date else None,
-              "column": e.column, "unit": e.unit, "category": "interpretation"} for e in entries]
-    return rows
+def listings(docs: Iterable[Document], entries: Iterable[Entry]) -> list[Listing]:
+    """What the columns listed, column by column, for ``monitor stats`` (each item counted by its own date)."""
+    found: dict[tuple[str | None, str | None, str], list[Item]] = {}
+    for d in docs:
+        found.setdefault((d.column.id, d.column.unit, "policy"), []).append(Item(d.title, d.url, d.listed))
+    for e in entries:
+        found.setdefault((e.column, e.unit, "interpretation"), []).append(Item(e.title, e.url, e.date))
+    return [Listing(column, unit, category, items) for (column, unit, category), items in found.items()]
 
 
 @dataclass(frozen=True)
@@ -285,8 +286,7 @@ class PolicyScanTarget:
             pages.clear()
             for d in exempt:
                 yield observation(d, None, d.listed, "exempt", exempt=is_exempt(d.title, d.url, settings))
-            listed = listed_items(docs, entries)
-            yield Observation(self.ref, self.unit, facts={"policy_scan": summary, "listed": listed})
+            yield Observation(self.ref, self.unit, facts={"policy_scan": summary, "listed": listings(docs, entries)})
 
         return conclusions()
 

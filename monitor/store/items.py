@@ -53,9 +53,10 @@ def item_records(observations: Iterable[Observation]) -> Iterator[ItemRecord]:
         if obs.target.kind == "column" and facts.get("category") not in (None, *_UNCOUNTED):
             for item in obs.items:
                 yield ItemRecord(item.url, item.title, item.date, facts["category"], obs.target.id, obs.unit)
-        for row in facts.get("listed", ()):
-            yield ItemRecord(row["url"], row["title"], _day(row["date"]), row["category"], row["column"],
-                             row["unit"] or obs.unit)
+        for listing in facts.get("listed", ()):
+            for item in listing.items:
+                yield ItemRecord(item.url, item.title, item.date, listing.category, listing.column,
+                                 listing.unit or obs.unit)
         if "policy" in facts:
             yield from _policy_records(obs.unit, facts["policy"])
 

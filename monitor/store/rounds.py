@@ -148,7 +148,7 @@ def _batches(observations: Iterable[Observation]) -> Iterator[list[Observation]]
     entries = 0
     for observation in observations:
         batch.append(observation)
-        entries += len(observation.items) + len(observation.facts.get("listed", ()))
+        entries += len(observation.items) + sum(len(listing.items) for listing in observation.facts.get("listed", ()))
         if len(batch) >= _ROWS or entries >= _ENTRIES:
             yield batch
             batch, entries = [], 0

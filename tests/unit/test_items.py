@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from monitor.config import Column, Config, Site, Unit
-from monitor.domain import Inspection, Item, Observation, TargetRef
+from monitor.domain import Inspection, Item, Listing, Observation, TargetRef
 from monitor.store import Database, finish_round, start_round, sync_config
 from monitor.store.items import _insert_new, _record_of, _values, item_records, record_items
 from monitor.store.rounds import _batches
@@ -28,10 +28,6 @@ def config(tmp_path: Path) -> Config:
                   sites=(Site("portal", "示例县人民政府", f"{BASE}/", "xzfb"),), columns=columns)
 
 
-def listed(url: str, title: str, day: str, column: str, unit: str, category: str) -> dict[str, str]:
-    return {"url": url, "title": title, "date": day, "column": column, "unit": unit, "category": category}
-
-
 def observations(status: str) -> list[Observation]:
     static = Observation(TargetRef("column", "jggk"), "xzfb", [Item("领导信息", f"{BASE}/jggk/ldxx.html")],
                          facts={"category": "static"})
@@ -39,8 +35,9 @@ def observations(status: str) -> list[Observation]:
                          [Item("关于印发《办法》的通知…", f"{BASE}/zfwj/t1.html", date(2026, 11, 20))],
                          facts={"category": "policy"})
     scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [
-        listed(f"{BASE}/zfwj/t1.html", "关于印发《办法》的通知", "2026-11-20", "zfwj", "xzfb", "policy"),
-        listed(f"{BASE}/zcjd/t2.html", "一图读懂《办法》", "2026-11-21", "zcjd", "fzb", "interpretation")]})
+        Listing("zfwj", "xzfb", "policy", [Item("关于印发《办法》的通知", f"{BASE}/zfwj/t1.html", date(2026, 11, 20))]),
+        Listing("zcjd", "fzb", "interpretation",
+                [Item("一图读懂《办法》", f"{BASE}/zcjd/t2.html", date(2026, 11, 21))])]})
     pair = {"url": f"{BASE}/zcjd/t2.html", "title": "一图读懂《办法》", "date": "2026-11-21", "form": "graphic"}
     elsewhere = {"url": "http://city.gov.cn/jd/3.html", "title": "市里的解读", "date": None, "form": "text"}
     doc = Observation(TargetRef("policy", f"{BASE}/zfwj/t1.html"), "xzfb", facts={"policy": {
@@ -110,7 +107,9 @@ def test_observation_rows_are_inserted_in_batches_of_bounded_entries() -> None:
     scan's listing is not in its row, but its observation holds it in memory while the batch grows."""
     big = Observation(TargetRef("column", "big"), "xzfb", [Item(f"第{n}条", f"{BASE}/a/{n}.html") for n in range(2500)])
     small = [Observation(TargetRef("column", f"c{n}"), "xzfb", [Item("一条", f"{BASE}/c{n}.html")]) for n in range(3)]
-    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": [{}] * 1999})
+    listings = [Listing("zfwj", None, "policy", [Item("一条", f"{BASE}/x.html")] * 1000),
+                Listing("zcjd", None, "interpretation", [])] * 2
+    scan = Observation(TargetRef("policy", "portal"), "xzfb", facts={"listed": listings})
     stored = [*small, big, *small, scan, *small, big, *small]
     batches = list(_batches(stored))
     assert [len(b) for b in batches] == [4, 4, 4, 3]       # cut after each big page and after the scan
