@@ -145,7 +145,7 @@ def _gaps(session: Session, config: Config, year: int | None) -> list[dict[str, 
                ObservationRow.target_id.in_(list(names)))
         .order_by(ObservationRow.target_id, ObservationRow.round_id))
     gaps: list[dict[str, Any]] = []
-    previous: dict[str, tuple[set[str], date]] = {}
+    previous: dict[str, tuple[set[bytes], date]] = {}
     for column, data, started in rows:
         urls = shown(data)
         day = started.astimezone(config.monitor.tz).date()
