@@ -18,7 +18,7 @@ import pytest
 from monitor.config import load_config
 from monitor.demo import expected_findings, publish
 from monitor.demo.site import demo_config_text
-from monitor.domain import Observation
+from monitor.domain import InspectionError, Observation
 from monitor.fetch import Fetcher
 from monitor.inspect import InspectContext
 from monitor.policy import targets as policy
@@ -248,7 +248,7 @@ async def test_the_scan_hands_over_each_verdict_as_it_concludes_it(site: PolicyP
     config = load_config(path)
     concluded: list[str] = []
 
-    def conclude(case: policy.Case, *args: Any) -> Observation | Any:
+    def conclude(case: policy.Case, *args: Any) -> Observation | InspectionError:
         concluded.append(case.doc.url)
         assert not isinstance(case.page, policy.Page) or case.page.links == ()   # needed only while planning
         return real(case, *args)
