@@ -2,7 +2,8 @@
 
 fetch → extract gives ``PageView``; inspecting a target gives an ``Observation``
 (or an ``InspectionError``); rules turn observations into ``Finding``s. None of
-these types touch the database or the network, so every stage is testable alone.
+these types touch the database or the network, so every stage is testable alone (a
+round's findings wait in a temporary file of their own, ``HeldFindings``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Container, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
+
+from monitor.held import HeldFindings
 
 Severity = Literal["yellow", "red"]
 SEVERITY_RANK: dict[str, int] = {"yellow": 1, "red": 2}
@@ -192,13 +195,14 @@ class Observed(list[Observation]):
 class Inspection:
     """Everything one pass produced: findings, errors, and which targets were seen at all.
 
-    ``inspected`` holds the keys of targets inspected successfully, ``covered`` the
-    compact answers of site crawls for their pages and links; the alert engine resolves
-    an alert only when ``saw`` its target (an error never resolves).
+    ``findings`` wait on disk (``HeldFindings``): a whole-site round has thousands, each dead
+    link's with its linking pages. ``inspected`` holds the keys of targets inspected successfully,
+    ``covered`` the compact answers of site crawls for their pages and links; the alert engine
+    resolves an alert only when ``saw`` its target (an error never resolves).
     """
 
     now: datetime
-    findings: list[Finding] = field(default_factory=list)
+    findings: HeldFindings = field(default_factory=HeldFindings)
     errors: list[InspectionError] = field(default_factory=list)
     inspected: set[tuple[str, str]] = field(default_factory=set)
     stats: InspectionStats = field(default_factory=InspectionStats)
@@ -213,13 +217,3 @@ class Inspection:
     def saw(self, key: tuple[str, str]) -> bool:
         """Whether this pass inspected the target with this key successfully."""
         return key in self.inspected or any(key in c for c in self.covered)
-
-    def to_json(self) -> dict[str, Any]:
-        order = {"red": 0, "yellow": 1}
-        findings = sorted(self.findings, key=lambda f: (order[f.severity], f.unit, f.rule, f.target.id))
-        return {
-            "now": self.now.isoformat(timespec="seconds"),
-            "findings": [f.to_json() for f in findings],
-            "errors": [e.to_json() for e in self.errors],
-            "stats": self.stats.to_json(),
-        }

@@ -296,7 +296,7 @@ async def inspect(targets: Sequence[Target], fetcher: Fetcher, rules: RuleSet, n
     await asyncio.gather(*(run(t) for t in targets))
     inspection.errors += ctx.errors
     inspection.errors.sort(key=lambda e: held.rank(e.target.key))   # config order: same input, same output
-    inspection.findings = rules.evaluate(held, today)
+    inspection.findings.add(rules.evaluate(held, today))
     inspection.stats.pages = fetcher.pages_fetched
     inspection.stats.seconds = time.monotonic() - started
     return inspection

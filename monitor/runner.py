@@ -62,8 +62,8 @@ def run_inspection(config: Config, rules: RuleSet, database: Database, now: date
             raise
         with database.session() as session:
             streaks = {e.target.key: consecutive_failures(session, *e.target.key) + 1 for e in inspection.errors}
-            inspection.findings += rules.evaluate_errors(inspection.errors, streaks, config.office_unit)
-            inspection.findings += availability_findings(session, rules, chosen, now)
+            inspection.findings.add(rules.evaluate_errors(inspection.errors, streaks, config.office_unit))
+            inspection.findings.add(availability_findings(session, rules, chosen, now))
             finish_round(session, round_id, inspection, held, now, finished_at=finished())
             if record is not None:
                 record(session, round_id, inspection)

@@ -13,7 +13,7 @@ from monitor.alerts.lifecycle import unwaive, waive
 from monitor.alerts.service import Outcome, Selection, deadline_policy, run_recheck, run_round
 from monitor.alerts.store import Applied, apply_changes, events_of, get_alert, list_alerts, to_state
 from monitor.cli.app import App, pass_app
-from monitor.cli.check import COLOURS, dump_json, render_inspection, terminal_progress
+from monitor.cli.check import COLOURS, dump_inspection, dump_json, echo_report, terminal_progress
 from monitor.cli.notify import drain, report_line
 from monitor.errors import UsageError
 from monitor.notify.notices import notice_hook
@@ -55,12 +55,12 @@ def round_cmd(app: App, as_json: bool) -> int:
     report = drain(app)
     if as_json:
         assert outcome.inspection is not None
-        dump_json(outcome.inspection.to_json() | {"round": outcome.round_id,
-                                                  "changes": [change_json(a, app) for a in outcome.applied],
-                                                  "outbox": report.to_json()})
+        dump_inspection(outcome.inspection, {"round": outcome.round_id,
+                                             "changes": [change_json(a, app) for a in outcome.applied],
+                                             "outbox": report.to_json()})
     else:
         assert outcome.inspection is not None
-        click.echo(render_inspection(outcome.inspection, app.config))
+        echo_report(outcome.inspection, app.config)
         click.echo(render_changes(outcome, app))
         click.echo(report_line(report, app.config))
     return 0

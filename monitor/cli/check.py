@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,52 +57,79 @@ def check_cmd(app: App, target_ids: tuple[str, ...], as_json: bool, fail_on: str
     _, inspection = run_inspection(app.config, app.rules, app.database, app.now(), kind="check",
                                    ids=target_ids, progress=None if as_json else terminal_progress())
     if as_json:
-        dump_json(inspection.to_json())
+        dump_inspection(inspection)
     else:
-        click.echo(render_inspection(inspection, app.config))
+        echo_report(inspection, app.config)
     return exit_code(inspection, fail_on)
 
 
 def exit_code(inspection: Inspection, fail_on: str | None) -> int:
     if fail_on is None:
         return 0
-    levels = {"red": {"red"}, "yellow": {"red", "yellow"}}[fail_on]
-    return 1 if any(f.severity in levels for f in inspection.findings) else 0
+    found = inspection.findings.count("red") if fail_on == "red" else len(inspection.findings)
+    return 1 if found else 0
 
 
-def render_inspection(inspection: Inspection, config: Config) -> str:
-    """Findings grouped by unit, red first; then the targets that could not be inspected."""
+def dump_inspection(inspection: Inspection, more: dict[str, Any] | None = None) -> None:
+    """``check --json`` (DESIGN §5), then ``more`` keys (``round --json``): findings red first, then by
+    unit, rule and target id. The text ``dump_json`` would write, one finding at a time: a whole-site
+    round has thousands."""
+    out = sys.stdout
+    out.write('{\n  "now": ' + _encoded(inspection.now.isoformat(timespec="seconds"), 2) + ',\n  "findings": [')
+    empty = True
+    for finding in inspection.findings.in_report_order():
+        out.write(("\n    " if empty else ",\n    ") + _encoded(finding.to_json(), 4))
+        empty = False
+    out.write("]" if empty else "\n  ]")
+    out.write(',\n  "errors": ' + _encoded([e.to_json() for e in inspection.errors], 2))
+    for key, value in {"stats": inspection.stats.to_json(), **(more or {})}.items():
+        out.write(f",\n  {_encoded(key, 2)}: {_encoded(value, 2)}")
+    out.write("\n}\n")
+
+
+def _encoded(value: Any, indent: int) -> str:
+    """``value`` as ``json.dump(indent=2)`` writes it ``indent`` spaces deep (a JSON string never
+    holds a raw newline, so every newline is the layout's)."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + " " * indent)
+
+
+def echo_report(inspection: Inspection, config: Config) -> None:
+    for line in report_lines(inspection, config):
+        click.echo(line)
+
+
+def report_lines(inspection: Inspection, config: Config) -> Iterator[str]:
+    """Findings grouped by unit (most reds first), red first; then the targets that could not be inspected."""
     tz = config.monitor.tz
-    reds = sum(f.severity == "red" for f in inspection.findings)
-    yellows = len(inspection.findings) - reds
+    findings = inspection.findings
+    reds = findings.count("red")
     total = len(inspection.inspected) + len(inspection.errors)
     when = inspection.now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    lines = [f"巡检时间 {when}（{config.monitor.timezone}）  检查目标 {total} 个，"
-             f"{click.style(f'红色 {reds}', fg='red', bold=True)} 项，"
-             f"{click.style(f'黄色 {yellows}', fg='yellow', bold=True)} 项，无法检查 {len(inspection.errors)} 个", ""]
-    by_unit: dict[str, list[Finding]] = defaultdict(list)
-    for f in inspection.findings:
-        by_unit[f.unit].append(f)
+    yield (f"巡检时间 {when}（{config.monitor.timezone}）  检查目标 {total} 个，"
+           f"{click.style(f'红色 {reds}', fg='red', bold=True)} 项，"
+           f"{click.style(f'黄色 {len(findings) - reds}', fg='yellow', bold=True)} 项，"
+           f"无法检查 {len(inspection.errors)} 个")
+    yield ""
     names = {u.id: u.name for u in config.units}
-    for unit in sorted(by_unit, key=lambda u: (-sum(f.severity == "red" for f in by_unit[u]), u)):
-        lines.append(click.style(f"■ {names.get(unit, unit)}（{unit}）", bold=True))
-        for f in sorted(by_unit[unit], key=lambda f: (f.severity != "red", f.rule, f.target.id)):
+    for unit, _ in findings.units():
+        yield click.style(f"■ {names.get(unit, unit)}（{unit}）", bold=True)
+        for f in findings.of_unit(unit):
             label, colour = COLOURS[f.severity]
-            lines.append(f"  {click.style(f'[{label}]', fg=colour, bold=True)} {f.message}")
-            lines.append(f"       {evidence_line(f)}")
-        lines.append("")
-    if not inspection.findings:
-        lines += ["已检查的目标中未发现问题。" if inspection.errors else "未发现问题。", ""]
+            yield f"  {click.style(f'[{label}]', fg=colour, bold=True)} {f.message}"
+            yield f"       {evidence_line(f)}"
+        yield ""
+    if not findings:
+        yield "已检查的目标中未发现问题。" if inspection.errors else "未发现问题。"
+        yield ""
     if inspection.errors:
-        lines.append(click.style("无法检查的目标（不是通过，也不是问题；请核实）:", fg="magenta", bold=True))
+        yield click.style("无法检查的目标（不是通过，也不是问题；请核实）:", fg="magenta", bold=True)
         for e in inspection.errors:
             kind = kind_name(e.target.kind, e.facts)
-            lines.append(f"  {kind}“{e.target.name or e.target.id}” {e.target.url}")
-            lines.append(f"       {e.error}")
-        lines.append("")
+            yield f"  {kind}“{e.target.name or e.target.id}” {e.target.url}"
+            yield f"       {e.error}"
+        yield ""
     checked = f"，检查链接 {inspection.stats.links_checked} 个" if inspection.stats.links_checked else ""
-    lines.append(f"共抓取 {inspection.stats.pages} 个页面{checked}，用时 {inspection.stats.seconds:.1f} 秒。")
-    return "\n".join(lines)
+    yield f"共抓取 {inspection.stats.pages} 个页面{checked}，用时 {inspection.stats.seconds:.1f} 秒。"
 
 
 EVIDENCE_PAGES_SHOWN = 3

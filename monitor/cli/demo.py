@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.app import App, pass_app
-from monitor.cli.check import render_inspection, terminal_progress
+from monitor.cli.check import echo_report, terminal_progress
 from monitor.clock import local_date
 from monitor.config import load_config
 from monitor.demo import build_site, demo_config_text
@@ -36,7 +36,7 @@ def demo_cmd(app: App, serve: bool) -> int:
         _, inspection = run_inspection(config, load_config_rules(config), database, now, kind="check",
                                        progress=terminal_progress())
         database.close()
-        click.echo(render_inspection(inspection, config))
+        echo_report(inspection, config)
         click.echo(next_steps(server.base_url, config_path if serve else None))
         if serve:
             _serve_until_interrupted()

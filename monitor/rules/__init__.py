@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import glob
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -52,17 +52,15 @@ class RuleSet:
     def of_kind(self, kind: str) -> list[Rule]:
         return [r for r in self.rules if r.kind == kind]
 
-    def evaluate(self, observations: Iterable[Observation], today: date) -> list[Finding]:
-        """Every finding the rules make of these observations (pure: no I/O, no clock)."""
-        findings: list[Finding] = []
+    def evaluate(self, observations: Iterable[Observation], today: date) -> Iterator[Finding]:
+        """Every finding the rules make of these observations, as each is judged (pure: no I/O, no clock)."""
         for obs in observations:
             for rule in self.rules:
                 if rule.target not in ("any", obs.target.kind):
                     continue
                 finding = KINDS[rule.kind].evaluate(RuleContext(rule, obs, today))
                 if finding is not None:
-                    findings.append(finding)
-        return findings
+                    yield finding
 
     def evaluate_errors(self, errors: Iterable[InspectionError], streaks: dict[tuple[str, str], int],
                         office_unit: str) -> list[Finding]:

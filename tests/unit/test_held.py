@@ -1,15 +1,16 @@
-"""HeldObservations: observations on disk until the round is stored, read back in a fixed order."""
+"""HeldObservations and HeldFindings: a round's observations and findings on disk, read back in fixed orders."""
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
 from monitor.config import Column
-from monitor.domain import Item, Observation, TargetRef
-from monitor.held import HeldObservations
+from monitor.domain import Finding, Item, Observation, TargetRef
+from monitor.held import HeldFindings, HeldObservations
 from monitor.inspect import ColumnTarget
 
 COLUMNS = [ColumnTarget(Column(id=c, site="portal", name=c, url=f"http://x/{c}/", category="news", unit="xzfb"))
@@ -55,4 +56,61 @@ def test_the_file_goes_when_closed() -> None:
     with HeldObservations(COLUMNS) as held:
         held.add([_obs("column", "zwyw")])
     with pytest.raises(ValueError):
+        list(held)
+
+
+def _finding(severity: str, unit: str, rule: str, ident: str, pages: int = 0) -> Finding:
+    evidence = {"pages": [{"url": f"http://x/{ident}/from/{n}.html", "text": f"链接文字{n}"} for n in range(pages)]}
+    return Finding(rule, severity, TargetRef("link", f"http://x/{ident}", "", f"http://x/{ident}"), unit,  # type: ignore[arg-type]
+                   f"{ident} 失效", evidence)
+
+
+# Units and ids that sort differently by bytes, by code point and by insertion: the report's order
+# is Python's (code points), which UTF-8 compared byte by byte keeps.
+FINDINGS = [_finding("yellow", "xzfb", "link.broken", "b"), _finding("red", "教育局", "link.broken", "z"),
+            _finding("yellow", "Xcb", "content.privacy", "a"), _finding("red", "xzfb", "link.broken", "a"),
+            _finding("red", "xzfb", "content.privacy", "é"), _finding("yellow", "教育局", "link.broken", "a"),
+            _finding("red", "xzfb", "link.broken", "a")]
+
+
+def test_findings_come_back_as_added_and_in_the_reports_orders() -> None:
+    held = HeldFindings(iter(FINDINGS[:3]))
+    held.add(f for f in FINDINGS[3:])
+    report = sorted(FINDINGS, key=lambda f: (f.severity != "red", f.unit, f.rule, f.target.id))
+
+    assert list(held) == FINDINGS and list(held) == FINDINGS      # read as often as needed
+    assert list(held.in_report_order()) == report
+    assert (len(held), held.count("red"), held.count("yellow")) == (7, 4, 3)
+    assert held.units() == [("xzfb", 3), ("教育局", 1), ("Xcb", 0)]
+    assert list(held.of_unit("xzfb")) == [FINDINGS[4], FINDINGS[3], FINDINGS[6], FINDINGS[0]]
+
+
+def test_no_findings_open_nothing() -> None:
+    held = HeldFindings()
+    held.add([])
+    held.add(iter(()))
+
+    assert held._db is None
+    assert (len(held), held.count("red"), list(held), list(held.in_report_order()), held.units()) == (0, 0, [], [], [])
+
+
+def test_findings_wait_on_disk_not_in_memory() -> None:
+    """3,000 dead links with ten linking pages each are 12.4 MB of objects in a list."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = HeldFindings(_finding("yellow", "xzfb", "link.broken", str(n), pages=10) for n in range(3000))
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    assert len(held) == 3000 and kept < 400_000
+    assert next(iter(held)) == _finding("yellow", "xzfb", "link.broken", "0", pages=10)
+
+
+def test_findings_go_when_closed() -> None:
+    held = HeldFindings(FINDINGS)
+    held.close()
+    held.close()
+    with pytest.raises(Exception, match="closed"):
         list(held)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.domain import Finding, Inspection, TargetRef
+from monitor.held import HeldFindings
 
 
 def test_asyncio_run_never_formats_the_findings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,9 +18,9 @@ def test_asyncio_run_never_formats_the_findings(monkeypatch: pytest.MonkeyPatch)
                 for n in range(10_000)]
 
     async def round_() -> Inspection:
-        return Inspection(now=datetime(2026, 11, 26, tzinfo=UTC), findings=findings)
+        return Inspection(now=datetime(2026, 11, 26, tzinfo=UTC), findings=HeldFindings(findings))
 
     inspection = asyncio.run(round_())
 
-    assert inspection.findings is findings and formatted == []
+    assert len(inspection.findings) == 10_000 and formatted == []
     assert repr(inspection).startswith("Inspection(now=2026-11-26T00:00:00+00:00, findings=10000, errors=0")

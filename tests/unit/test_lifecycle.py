@@ -11,6 +11,7 @@ import pytest
 from monitor.alerts.calendar import DeadlinePolicy, WorkCalendar
 from monitor.alerts.lifecycle import AlertState, apply_recheck, apply_round, unwaive, waive
 from monitor.domain import Finding, Inspection, InspectionError, TargetRef
+from monitor.held import HeldFindings
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=TZ)
@@ -33,7 +34,7 @@ def alert(severity: str, status: str = "open", *, days: int = 20, due: datetime 
 
 
 def inspection(now: datetime, findings: list[Finding], *, inspected: bool = True, error: bool = False) -> Inspection:
-    ins = Inspection(now=now, findings=findings)
+    ins = Inspection(now=now, findings=HeldFindings(findings))
     if inspected:
         ins.inspected.add(COL.key)
     if error:

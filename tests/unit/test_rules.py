@@ -53,7 +53,7 @@ def test_freshness_boundaries(rules, category: str, age: int, expected: list[tup
 
 def test_newest_is_max_date_not_first_row(rules) -> None:
     # the pinned 置顶 item comes first and is 400+ days old; the newest one decides
-    finding = rules.evaluate([column("news", 21)], TODAY)[0]
+    [finding] = rules.evaluate([column("news", 21)], TODAY)
     assert finding.evidence["latest"] == (TODAY - timedelta(days=21)).isoformat()
     assert finding.evidence["days"] == 21
     assert finding.evidence["red_days"] == 14
@@ -61,7 +61,7 @@ def test_newest_is_max_date_not_first_row(rules) -> None:
 
 
 def test_yellow_message_names_both_lines(rules) -> None:
-    finding = rules.evaluate([column("news", 11)], TODAY)[0]
+    [finding] = rules.evaluate([column("news", 11)], TODAY)
     assert finding.message == "栏目“政务要闻”已11天未更新（预警线10天，红线14天）"
     assert finding.evidence["latest_url"] == "http://x/new.html"
 
@@ -74,7 +74,7 @@ def test_blank_column_is_blank_and_never_also_stale(rules) -> None:
 def test_homepage_stale_uses_site_observations(rules) -> None:
     site = Observation(TargetRef("site", "portal", "示例县人民政府", "http://x/"), "xzfb",
                        [Item("要闻", "http://x/a.html", TODAY - timedelta(days=14))])
-    findings = rules.evaluate([site], TODAY)
+    findings = list(rules.evaluate([site], TODAY))
     assert [(f.rule, f.severity) for f in findings] == [("homepage.stale", "red")]
     assert findings[0].target.kind == "site"
 
@@ -122,7 +122,7 @@ def test_duplicate_rule_ids_across_files(tmp_path: Path) -> None:
 def test_disabled_rule_is_not_applied(tmp_path: Path) -> None:
     text = '[[rule]]\nid = "column.blank"\nkind = "blank"\ntarget = "column"\nseverity = "red"\nenabled = false\n'
     rules = load_rules([write(tmp_path, text)])
-    assert rules.evaluate([column("news", None, blank=True)], TODAY) == []
+    assert list(rules.evaluate([column("news", None, blank=True)], TODAY)) == []
 
 
 def test_source_failing_after_two_rounds_goes_to_office(rules) -> None:
@@ -298,4 +298,4 @@ def test_broken_link_colour_depends_on_the_homepage() -> None:
     [yellow] = rules.evaluate([obs], date(2026, 11, 26))
     assert yellow.severity == "yellow" and yellow.evidence["pages"] == facts["sources"]
     obs.facts["broken"] = False
-    assert rules.evaluate([obs], date(2026, 11, 26)) == []
+    assert list(rules.evaluate([obs], date(2026, 11, 26))) == []

@@ -24,6 +24,7 @@ from monitor.domain import (
     TargetRef,
 )
 from monitor.errors import StorageError
+from monitor.held import HeldFindings
 from monitor.store import (
     Database,
     DbPageCache,
@@ -174,7 +175,7 @@ def test_a_reading_is_kept_beside_its_body_only(database: Database) -> None:
 def test_finish_round_stores_observations_errors_and_findings(database: Database) -> None:
     finding = Finding("column.stale", "red", COLUMN, "xzfb", "栏目“政务要闻”已21天未更新（红线14天）",
                       {"latest": date(2026, 11, 5), "days": 21, "red_days": 14})
-    inspection = Inspection(now=NOW, findings=[finding],
+    inspection = Inspection(now=NOW, findings=HeldFindings([finding]),
                             errors=[InspectionError(ACCOUNT, "xcb", "HTML parking page")],
                             stats=InspectionStats(pages=12, links_checked=40, seconds=3.25))
     observed = Observation(COLUMN, "xzfb",
@@ -314,7 +315,7 @@ def test_finish_round_inserts_findings_and_errors_in_bounded_batches(sqlite_data
     monkeypatch.setattr(Session, "execute", counting)
     with sqlite_database.session() as session:
         round_id = start_round(session, "weekly", NOW)
-        finish_round(session, round_id, Inspection(now=NOW, findings=findings, errors=errors), [], NOW)
+        finish_round(session, round_id, Inspection(now=NOW, findings=HeldFindings(findings), errors=errors), [], NOW)
 
     assert max(statements) == 2
     with sqlite_database.session() as session:
