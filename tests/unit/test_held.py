@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import tracemalloc
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from monitor.config import Column
-from monitor.domain import Finding, Item, Observation, TargetRef
+from monitor.domain import Finding, Item, Listing, Observation, TargetRef
 from monitor.held import HeldFindings, HeldObservations
 from monitor.inspect import ColumnTarget
 
@@ -50,6 +52,28 @@ def test_a_generator_is_kept_as_it_comes_and_all_or_nothing() -> None:
         assert [o.target.id for o in held] == ["http://x/a", "http://x/b"]
         held.add([_obs("column", "tzgg")])
         assert [o.target.id for o in held] == ["tzgg", "http://x/a", "http://x/b"]
+
+
+def test_thousands_of_entries_are_pickled_without_a_copy_of_each_in_memory() -> None:
+    """Pickle remembers each object until the whole observation is written: a dataclass Item cost it
+    a tuple, a dict and a date's tuple and bytes, 3.4 MB at once for 6,000 entries."""
+    obs = _obs("column", "zwyw", items=6000)
+    obs.items[:3] = [Item("无日期", "http://x/u"), Item("有时刻", "http://x/t", datetime(2026, 11, 2, 8, 30)),
+                     Item("", "http://x/e", date(1, 1, 1))]
+    obs.facts["listed"] = [Listing("zcwj", None, "policy", obs.items[:2000])]
+    with tempfile.TemporaryFile() as file:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            pickle.dump(obs, file, protocol=pickle.HIGHEST_PROTOCOL)
+            peak = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        file.seek(0)
+        back = pickle.load(file)
+
+    assert back == obs and peak < 2_000_000
+    assert type(back.items[1].date) is datetime and back.facts["listed"][0].items[2].date == date(1, 1, 1)
 
 
 def test_the_file_goes_when_closed() -> None:
