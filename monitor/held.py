@@ -93,6 +93,7 @@ class HeldFindings:
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
         self._db: sqlite3.Connection | None = None
+        self._closer: weakref.finalize | None = None
         self._len = 0
         self.add(findings)
 
@@ -124,19 +125,19 @@ class HeldFindings:
         """Red first, then by unit, rule and target id (``check --json``)."""
         return self._read("SELECT data FROM finding ORDER BY red DESC, unit, rule, target, seq")
 
-    def units(self) -> list[tuple[str, int]]:
-        """Each unit with its number of red findings, most first (``check``'s text report)."""
+    def units(self) -> list[str]:
+        """The units with findings, those with the most red ones first (``check``'s text report)."""
         if self._db is None:
             return []
-        return self._db.execute("SELECT unit, SUM(red) AS reds FROM finding GROUP BY unit"
-                                " ORDER BY reds DESC, unit").fetchall()
+        return [unit for (unit,) in self._db.execute("SELECT unit FROM finding GROUP BY unit"
+                                                     " ORDER BY SUM(red) DESC, unit")]
 
     def of_unit(self, unit: str) -> Iterator[Finding]:
         """One unit's findings, red first, then by rule and target id."""
         return self._read("SELECT data FROM finding WHERE unit = ? ORDER BY red DESC, rule, target, seq", (unit,))
 
     def close(self) -> None:
-        if self._db is not None:
+        if self._closer is not None:
             self._closer()
 
     def _read(self, query: str, args: tuple[str, ...] = ()) -> Iterator[Finding]:

@@ -111,7 +111,7 @@ def report_lines(inspection: Inspection, config: Config) -> Iterator[str]:
            f"无法检查 {len(inspection.errors)} 个")
     yield ""
     names = {u.id: u.name for u in config.units}
-    for unit, _ in findings.units():
+    for unit in findings.units():
         yield click.style(f"■ {names.get(unit, unit)}（{unit}）", bold=True)
         for f in findings.of_unit(unit):
             label, colour = COLOURS[f.severity]
