@@ -7,7 +7,9 @@ Kept apart so that ``lists`` and ``article`` agree on what a link is, what a sid
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -45,17 +47,19 @@ def as_tree(html_or_tree: str | bytes | HtmlElement) -> HtmlElement:
     """The document root of a page, parsing text when needed (never raises on junk).
 
     A decoded ``str`` with an ``<?xml … encoding=…?>`` prolog is refused by lxml, so the
-    prolog is dropped; empty input gives an empty document.
+    prolog is dropped; empty input gives an empty document. The datastore scripts of a ``str``
+    are cut out before parsing (see ``Datastore``); the tree's parser holds on to their bodies.
     """
     if isinstance(html_or_tree, HtmlElement):
         return html_or_tree.getroottree().getroot()
     text = html_or_tree
+    stores: list[Datastore] = []
     if isinstance(text, str):
-        text = _XML_DECL.sub("", text, count=1)
+        text, stores = _cut_datastores(_XML_DECL.sub("", text, count=1))
     if not text or text.isspace():          # not strip(): that copies a page of megabytes
         return lxml.html.document_fromstring("<html><body></body></html>")
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=_CutParser(stores) if stores else None)
     except (etree.ParserError, ValueError):
         return lxml.html.document_fromstring("<html><body></body></html>")
 
@@ -164,46 +168,147 @@ def in_box(el: HtmlElement, memo: dict[HtmlElement, HtmlElement | None] | None =
     return box_of(el, memo) is not None
 
 
-# A Hanweb datastore script holds a whole column's records: megabytes on a big portal. Its text
-# as one Python string costs twice that while it is made (UCS-2, widened from Latin-1), so
-# scripts are tested in libxml2 (XPath) and records are cut from the UTF-8 bytes.
-_SPACE = rb"(?:\s|\xc2\xa0|\xe3\x80\x80)*"        # as str.strip() sees it: NBSP, ideographic space
-_RECORD = re.compile(rb"<record(?:\s[^>]*)?>" + _SPACE + rb"(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?" + _SPACE
-                     + rb"</record>", re.S | re.I)
+# A Hanweb datastore script holds a whole column's records: a megabyte on a big portal. Kept in
+# the tree, it cost that much again in libxml2, and each reading of it (a text copy, an XPath
+# test) a transient copy more: from 20,000 to 100,000 pages the one big column page raised the
+# round's peak by several megabytes. So ``as_tree`` cuts each datastore's body out of the markup
+# before parsing: the tree keeps an empty script naming it, and its records are found in the
+# markup itself, which the caller holds anyway, one record at a time.
+_OPENING = re.compile(r"<!--|<script\b[^>]{0,2000}>", re.I)     # a longer opening tag is left uncut
+_SCRIPT_END = re.compile(r"</script(?=[\s/>])", re.I)
+_RECORD = re.compile(r"<record(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
+_RECORD_BYTES = re.compile(rb"<record(?:\s[^>]*)?>" + rb"(?:\s|\xc2\xa0|\xe3\x80\x80)*"      # \s as str sees it
+                           rb"(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?(?:\s|\xc2\xa0|\xe3\x80\x80)*</record>", re.S | re.I)
 _IS_DATASTORE = etree.XPath('contains(., "<record") and (contains(., "datastore") or contains(., "recordset"))')
 _CONTAINS = etree.XPath("contains(., $word)")
+_TOKEN = f"datastore-cut-{secrets.token_hex(8)}:"     # unguessable: a page cannot pose as a cut datastore
+
+
+@dataclass(frozen=True, slots=True)
+class Datastore:
+    """The body of a datastore script: where it lies in the page's markup."""
+
+    markup: str
+    start: int
+    end: int
+
+    def find(self, word: str) -> bool:
+        return self.markup.find(word, self.start, self.end) >= 0
+
+    def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        return pattern.search(self.markup, self.start, self.end)
+
+    def record_bodies(self) -> Iterator[str]:
+        for match in _RECORD.finditer(self.markup, self.start, self.end):
+            yield match.group(1).strip()
+
+
+class _CutParser(lxml.html.HTMLParser):
+    """The parser of one page whose datastores were cut: lxml keeps a document's parser as long
+    as any of its elements lives, so the bodies live exactly as long as the tree."""
+
+    def __init__(self, stores: list[Datastore]) -> None:
+        super().__init__()
+        self.datastores = stores
+
+
+def _is_datastore(markup: str, start: int, end: int) -> bool:
+    """The test ``_IS_DATASTORE`` makes of a script in the tree, made on its span of the markup."""
+    def has(word: str) -> bool:
+        return markup.find(word, start, end) >= 0
+    return has("<record") and (has("datastore") or has("recordset"))
+
+
+def _cut_datastores(markup: str) -> tuple[str, list[Datastore]]:
+    """The markup with each datastore body replaced by a token naming it, and the bodies."""
+    if "<record" not in markup:
+        return markup, []
+    pieces: list[str] = []
+    stores: list[Datastore] = []
+    at = 0
+    for start, end in _script_bodies(markup):
+        if not _is_datastore(markup, start, end):
+            continue
+        pieces += (markup[at:start], f"{_TOKEN}{len(stores)}")
+        stores.append(Datastore(markup, start, end))
+        at = end
+    if not stores:
+        return markup, []
+    pieces.append(markup[at:])
+    return "".join(pieces), stores
+
+
+def _script_bodies(markup: str) -> Iterator[tuple[int, int]]:
+    """Where each script's text lies, skipping comments, in one pass over the markup (a page
+    without its closing tags cannot make it search the rest again for each one)."""
+    at = 0
+    while (opening := _OPENING.search(markup, at)) is not None:
+        if opening.group() == "<!--":
+            end = markup.find("-->", opening.end())
+            if end < 0:
+                return
+            at = end + 3
+            continue
+        closing = _SCRIPT_END.search(markup, opening.end())
+        if closing is None:
+            return
+        yield opening.end(), closing.start()
+        at = closing.end()
+
+
+def _cut_store(script: HtmlElement) -> Datastore | None:
+    """The body cut from ``script`` by ``as_tree``, or None for a script that holds its own text."""
+    text = script.text
+    if not text or not text.startswith(_TOKEN):
+        return None
+    stores: list[Datastore] = getattr(script.getroottree().parser, "datastores", [])
+    index = int(text[len(_TOKEN):])
+    if index >= len(stores):            # a tree copied out of its page: its records stayed behind
+        raise LookupError("datastore records read from a tree that was not parsed with them")
+    return stores[index]
 
 
 def script_has(script: HtmlElement, word: str) -> bool:
     """Whether a script's text contains ``word``, asked without making its text a Python string."""
-    return bool(_CONTAINS(script, word=word))
+    store = _cut_store(script)
+    return store.find(word) if store is not None else bool(_CONTAINS(script, word=word))
 
 
-def script_bytes(script: HtmlElement) -> bytes:
-    """A script's text as UTF-8 (about half the memory of the ``str`` for a mostly-ASCII script)."""
-    return etree.tostring(script, method="text", encoding="utf-8", with_tail=False)
+def script_search(script: HtmlElement, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """``pattern`` searched in a script's text (a cut datastore's body where it lies)."""
+    store = _cut_store(script)
+    return store.search(pattern) if store is not None else pattern.search(script.text or "")
 
 
 def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
     """Hanweb jcms ``<script type="text/xml"><datastore>…`` blocks (list records live there)."""
     for script in tree.iter("script"):
-        if _IS_DATASTORE(script):
+        if _cut_store(script) is not None or _IS_DATASTORE(script):
             yield script
 
 
 def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
     """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each), one at a
     time: a jcms page may hold thousands, each its own small libxml2 document."""
-    for match in _RECORD.finditer(script_bytes(script)):
-        body = match.group(1).strip()
+    store = _cut_store(script)
+    bodies = store.record_bodies() if store is not None else _tree_record_bodies(script)
+    for body in bodies:
         if not body:
             continue
-        try:       # decoded one record at a time: lxml's default parser is per thread, a shared one is not
-            holder = lxml.html.fragment_fromstring(body.decode("utf-8", "replace"), create_parent="div")
+        try:       # one record at a time: lxml's default parser is per thread, a shared one is not
+            holder = lxml.html.fragment_fromstring(body, create_parent="div")
         except (etree.ParserError, ValueError):
             continue
         children = [c for c in holder if is_element(c)]
         yield children[0] if len(children) == 1 and not (holder.text or "").strip() else holder
+
+
+def _tree_record_bodies(script: HtmlElement) -> Iterator[str]:
+    """The records of a datastore left in its tree (one not made by ``as_tree``), cut from its
+    UTF-8 bytes: about half the memory of its text as a ``str``."""
+    text = etree.tostring(script, method="text", encoding="utf-8", with_tail=False)
+    for match in _RECORD_BYTES.finditer(text):
+        yield match.group(1).strip().decode("utf-8", "replace")
 
 
 _REFERENCE = {"a": "href", "area": "href", "img": "src", "iframe": "src", "frame": "src"}

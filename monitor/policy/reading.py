@@ -32,16 +32,16 @@ from monitor.extract.links import (
     datastore_scripts,
     iter_datastore_records,
     page_base,
-    script_bytes,
+    script_search,
 )
 from monitor.extract.lists import trs_pager
 from monitor.extract.relations import PageLink, page_title, relation_links
 from monitor.fetch import HTML_TYPES, Fetcher, Response, looks_like_html
 from monitor.policy.pairing import RELATION_BOX_LINKS, Page, Scope, Unreadable
 
-_HANWEB_TOTAL = re.compile(rb"totalRecord\s*[:=]\s*(\d+)")
-_HANWEB_PER_PAGE = re.compile(rb"perPage\s*[:=]\s*(\d+)", re.I)
-_HANWEB_PROXY = re.compile(rb"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)", re.I)
+_HANWEB_TOTAL = re.compile(r"totalRecord\s*[:=]\s*(\d+)")
+_HANWEB_PER_PAGE = re.compile(r"perPage\s*[:=]\s*(\d+)", re.I)
+_HANWEB_PROXY = re.compile(r"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)", re.I)
 _NEXT = re.compile(r"^[\[【(（<\s]*(下一页|下页|后一页|后页|next)[\]】)）>»›\s]*$", re.I)
 READER = "policy-page/1"      # names the readings ``read_page`` keeps; a new one when what it reads changes
 
@@ -173,12 +173,11 @@ def _hanweb_groups(tree: HtmlElement, url: str) -> list[str]:
     if not scripts:
         return []
     held = sum(1 for s in scripts for _ in iter_datastore_records(s))
-    texts = [script_bytes(s) for s in tree.iter("script")]     # each read once, for both numbers
-    total, per_page = _first(_HANWEB_TOTAL, texts), _first(_HANWEB_PER_PAGE, texts)
-    proxy = _HANWEB_PROXY.search(script_bytes(scripts[0]))
+    total, per_page = _first(_HANWEB_TOTAL, tree), _first(_HANWEB_PER_PAGE, tree)
+    proxy = script_search(scripts[0], _HANWEB_PROXY)
     if not (held and total is not None and proxy) or total <= held:
         return []
-    base = absolute(page_base(tree, url), unescape(proxy.group(1).decode("utf-8", "replace")))
+    base = absolute(page_base(tree, url), unescape(proxy.group(1)))
     if base is None:
         return []
     join = "&" if "?" in base else "?"
@@ -186,10 +185,10 @@ def _hanweb_groups(tree: HtmlElement, url: str) -> list[str]:
             f"&perpage={held if per_page is None else per_page}" for start in range(held, total, held)]
 
 
-def _first(pattern: re.Pattern[bytes], texts: list[bytes]) -> int | None:
-    """The number ``pattern`` captures in the first script text that has it."""
-    for text in texts:
-        found = pattern.search(text)
+def _first(pattern: re.Pattern[str], tree: HtmlElement) -> int | None:
+    """The number ``pattern`` captures in the first script of the page that has it."""
+    for script in tree.iter("script"):
+        found = script_search(script, pattern)
         if found:
             return int(found.group(1))
     return None
