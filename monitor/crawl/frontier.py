@@ -199,8 +199,11 @@ class Frontier:
         return bool(known & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
 
     def close(self) -> None:
+        """The crawl is over: the queues' files go, and so do the failed URLs' entries — their
+        linking pages are in the observations by now, and a round keeps its ``Coverage`` to the end."""
         self.queue.close()
         self.late.close()
+        self.seen.drop_entries()
 
 
 class Coverage:

@@ -284,6 +284,7 @@ class PolicyScanTarget:
                 else:
                     yield result
             pages.clear()
+            url_key.cache_clear()       # thousands of addresses on a big site, needed no more this round
             for d in exempt:
                 yield observation(d, None, d.listed, "exempt", exempt=is_exempt(d.title, d.url, settings))
             yield Observation(self.ref, self.unit, facts={"policy_scan": summary, "listed": listings(docs, entries)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
 
 import pytest
 
@@ -45,3 +46,20 @@ def test_flags_out_of_range_are_refused() -> None:
     with pytest.raises(ValueError, match="0–127"):
         seen[1] = 128
     assert len(seen) == 0 and seen.get(1) is None
+
+
+def test_growing_never_holds_the_whole_table_twice() -> None:
+    """A single table, doubling, held its old arrays beside the new: half its size again, at the
+    round's peak. Growing a segment at a time keeps the peak near what the set then holds."""
+    rng = random.Random(11)
+    hashes = [rng.getrandbits(64) - (1 << 63) for _ in range(100_000)]
+    tracemalloc.start()
+    try:
+        seen: SeenUrls[_Entry] = SeenUrls()
+        for h in hashes:
+            seen[h] = 1
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(seen) == len(set(hashes)) and all(seen.get(h) == 1 for h in hashes[::7])
+    assert peak < 1.1 * held
