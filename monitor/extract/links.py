@@ -172,8 +172,8 @@ def in_box(el: HtmlElement, memo: dict[HtmlElement, HtmlElement | None] | None =
 # the tree, it cost that much again in libxml2, and each reading of it (a text copy, an XPath
 # test) a transient copy more: from 20,000 to 100,000 pages the one big column page raised the
 # round's peak by several megabytes. So ``as_tree`` cuts each datastore's body out of the markup
-# before parsing: the tree keeps an empty script naming it, and its records are found in the
-# markup itself, which the caller holds anyway, one record at a time.
+# before parsing: the tree keeps an empty script marked with its number, and its records are found
+# in the markup itself, which the caller holds anyway, one record at a time.
 _OPENING = re.compile(r"<!--|<script\b[^>]{0,2000}>", re.I)     # a longer opening tag is left uncut
 _SCRIPT_END = re.compile(r"</script(?=[\s/>])", re.I)
 _RECORD = re.compile(r"<record(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
@@ -181,7 +181,7 @@ _RECORD_BYTES = re.compile(rb"<record(?:\s[^>]*)?>" + rb"(?:\s|\xc2\xa0|\xe3\x80
                            rb"(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?(?:\s|\xc2\xa0|\xe3\x80\x80)*</record>", re.S | re.I)
 _IS_DATASTORE = etree.XPath('contains(., "<record") and (contains(., "datastore") or contains(., "recordset"))')
 _CONTAINS = etree.XPath("contains(., $word)")
-_TOKEN = f"datastore-cut-{secrets.token_hex(8)}:"     # unguessable: a page cannot pose as a cut datastore
+_MARK = f"data-datastore-{secrets.token_hex(8)}"     # unguessable: a page cannot pose as a cut datastore
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +220,7 @@ def _is_datastore(markup: str, start: int, end: int) -> bool:
 
 
 def _cut_datastores(markup: str) -> tuple[str, list[Datastore]]:
-    """The markup with each datastore body replaced by a token naming it, and the bodies."""
+    """The markup with each datastore script emptied and marked with its number, and the bodies."""
     if "<record" not in markup:
         return markup, []
     pieces: list[str] = []
@@ -229,7 +229,7 @@ def _cut_datastores(markup: str) -> tuple[str, list[Datastore]]:
     for start, end in _script_bodies(markup):
         if not _is_datastore(markup, start, end):
             continue
-        pieces += (markup[at:start], f"{_TOKEN}{len(stores)}")
+        pieces += (markup[at:start - 1], f' {_MARK}="{len(stores)}">')      # start - 1: the tag's ">"
         stores.append(Datastore(markup, start, end))
         at = end
     if not stores:
@@ -257,12 +257,13 @@ def _script_bodies(markup: str) -> Iterator[tuple[int, int]]:
 
 
 def _cut_store(script: HtmlElement) -> Datastore | None:
-    """The body cut from ``script`` by ``as_tree``, or None for a script that holds its own text."""
-    text = script.text
-    if not text or not text.startswith(_TOKEN):
+    """The body cut from ``script`` by ``as_tree``, or None for a script that holds its own text
+    (told by an attribute: its text may be megabytes, never made a Python string to ask)."""
+    mark = script.get(_MARK)
+    if mark is None:
         return None
     stores: list[Datastore] = getattr(script.getroottree().parser, "datastores", [])
-    index = int(text[len(_TOKEN):])
+    index = int(mark)
     if index >= len(stores):            # a tree copied out of its page: its records stayed behind
         raise LookupError("datastore records read from a tree that was not parsed with them")
     return stores[index]
