@@ -3,10 +3,12 @@
 Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
 entry in ``seen`` (a ``SeenUrls``): the hash of its key and a few flag bits. URLs
 waiting their turn sit in a ``SpillQueue`` (on disk beyond a few thousand), and the
-further pages that link them in another, read back once at the end for the few that
-fail. Only URLs being fetched and URLs that failed carry an ``Entry``: their fetch URL,
-depth and up to ``MAX_SOURCES`` linking pages — the evidence a dead link needs. A link
-found again after it answered well costs one lookup in ``seen`` and nothing else.
+further pages that link a URL not yet answered well — while it waits, while it is
+fetched, after it failed — in another, read back once at the end, in the order they
+were met, for the few that failed. Only URLs being fetched and URLs that failed carry
+an ``Entry``: their fetch URL, depth and first linking page; at the end, those that
+failed gather up to ``MAX_SOURCES`` linking pages — the evidence a dead link needs. A
+link found again after it answered well costs one lookup in ``seen`` and nothing else.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ LateSource = tuple[int, str, bool]                  # hash of key, a further lin
 
 
 class Entry:
-    """A URL being fetched (or one that failed), with the pages that link it.
+    """A URL being fetched (or one that failed), with the first page that links it; the
+    others are gathered from the frontier's ``late`` queue once the crawl is over.
 
     Only the linking pages are kept; the link text is read back from ``CrawlMemory`` for
     the few that fail.
@@ -57,17 +60,6 @@ class Entry:
     def add_source(self, page: str, home: bool) -> None:
         self.total += 1
         self.home = self.home or home
-        self._keep(page)
-
-    def add_earlier_sources(self, sources: list[tuple[str, bool]]) -> None:
-        """Pages that linked it while it waited in the queue: they come before those met since."""
-        later, self.more = self.more or [], None
-        for page, home in sources:
-            self.add_source(page, home)
-        for page in later:
-            self._keep(page)
-
-    def _keep(self, page: str) -> None:
         if page == self.page:
             return
         if self.more is None:
@@ -114,9 +106,7 @@ class Frontier:
         known = self.seen.get(h)
         if known is None:
             return False
-        if type(known) is Entry:
-            known.add_source(page, home)
-        elif known & WAITING:
+        if type(known) is Entry or known & WAITING:       # not answered well yet: its evidence may count
             self.late.append((h, page, home))
         return True
 
@@ -181,15 +171,13 @@ class Frontier:
         return [e for e in self.seen.entries() if e.status is not None or e.error]
 
     def dead(self) -> list[Entry]:
-        """The failed URLs with all their linking pages, those met while they waited included.
-        Reads the late sources once: call it when the crawl is over."""
+        """The failed URLs with their linking pages, in the order they were met. Reads the late
+        sources once: call it when the crawl is over."""
         failed = {hash(key(e.url)): e for e in self.failed()}
-        earlier: dict[int, list[tuple[str, bool]]] = {}
         for h, page, home in self.late.drain():
-            if h in failed:
-                earlier.setdefault(h, []).append((page, home))
-        for h, sources in earlier.items():
-            failed[h].add_earlier_sources(sources)
+            entry = failed.get(h)
+            if entry is not None:
+                entry.add_source(page, home)
         return list(failed.values())
 
     def covers(self, kind: str, url: str) -> bool:

@@ -104,6 +104,7 @@ def test_frontier_keeps_evidence_only_for_unanswered_urls() -> None:
     (dead,) = frontier.take(5)
     for n in range(6, 12):      # while it is fetched
         frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n % 11}.html", n == 11)
+    assert dead.more is None and dead.total == 1 and not dead.home     # the others wait in the late queue
     dead.status = 404
     assert frontier.dead() == [dead]
     assert dead.total == 12 and dead.home
