@@ -177,8 +177,6 @@ def in_box(el: HtmlElement, memo: dict[HtmlElement, HtmlElement | None] | None =
 _OPENING = re.compile(r"<!--|<script\b[^>]{0,2000}>", re.I)     # a longer opening tag is left uncut
 _SCRIPT_END = re.compile(r"</script(?=[\s/>])", re.I)
 _RECORD = re.compile(r"<record(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
-_RECORD_BYTES = re.compile(rb"<record(?:\s[^>]*)?>" + rb"(?:\s|\xc2\xa0|\xe3\x80\x80)*"      # \s as str sees it
-                           rb"(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?(?:\s|\xc2\xa0|\xe3\x80\x80)*</record>", re.S | re.I)
 _IS_DATASTORE = etree.XPath('contains(., "<record") and (contains(., "datastore") or contains(., "recordset"))')
 _CONTAINS = etree.XPath("contains(., $word)")
 _MARK = f"data-datastore-{secrets.token_hex(8)}"     # unguessable: a page cannot pose as a cut datastore
@@ -186,7 +184,7 @@ _MARK = f"data-datastore-{secrets.token_hex(8)}"     # unguessable: a page canno
 
 @dataclass(frozen=True, slots=True)
 class Datastore:
-    """The body of a datastore script: where it lies in the page's markup."""
+    """The text of a script as a span of a string: a datastore's body in its page's markup."""
 
     markup: str
     start: int
@@ -269,6 +267,16 @@ def _cut_store(script: HtmlElement) -> Datastore | None:
     return stores[index]
 
 
+def _text_of(script: HtmlElement) -> Datastore:
+    """Where a script's text lies: a cut datastore's body in its page's markup, else the script's
+    own text (a tree not made by ``as_tree`` keeps its datastores), made a Python string."""
+    store = _cut_store(script)
+    if store is not None:
+        return store
+    text = script.text or ""
+    return Datastore(text, 0, len(text))
+
+
 def script_has(script: HtmlElement, word: str) -> bool:
     """Whether a script's text contains ``word``, asked without making its text a Python string."""
     store = _cut_store(script)
@@ -277,8 +285,7 @@ def script_has(script: HtmlElement, word: str) -> bool:
 
 def script_search(script: HtmlElement, pattern: re.Pattern[str]) -> re.Match[str] | None:
     """``pattern`` searched in a script's text (a cut datastore's body where it lies)."""
-    store = _cut_store(script)
-    return store.search(pattern) if store is not None else pattern.search(script.text or "")
+    return _text_of(script).search(pattern)
 
 
 def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -291,9 +298,7 @@ def datastore_scripts(tree: HtmlElement) -> Iterator[HtmlElement]:
 def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
     """Each ``<record><![CDATA[…]]></record>`` parsed as an HTML fragment (one row each), one at a
     time: a jcms page may hold thousands, each its own small libxml2 document."""
-    store = _cut_store(script)
-    bodies = store.record_bodies() if store is not None else _tree_record_bodies(script)
-    for body in bodies:
+    for body in _text_of(script).record_bodies():
         if not body:
             continue
         try:       # one record at a time: lxml's default parser is per thread, a shared one is not
@@ -302,14 +307,6 @@ def iter_datastore_records(script: HtmlElement) -> Iterator[HtmlElement]:
             continue
         children = [c for c in holder if is_element(c)]
         yield children[0] if len(children) == 1 and not (holder.text or "").strip() else holder
-
-
-def _tree_record_bodies(script: HtmlElement) -> Iterator[str]:
-    """The records of a datastore left in its tree (one not made by ``as_tree``), cut from its
-    UTF-8 bytes: about half the memory of its text as a ``str``."""
-    text = etree.tostring(script, method="text", encoding="utf-8", with_tail=False)
-    for match in _RECORD_BYTES.finditer(text):
-        yield match.group(1).strip().decode("utf-8", "replace")
 
 
 _REFERENCE = {"a": "href", "area": "href", "img": "src", "iframe": "src", "frame": "src"}

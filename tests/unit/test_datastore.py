@@ -2,8 +2,8 @@
 
 A column's datastore runs to megabytes on a big portal, so ``as_tree`` cuts its body out of the
 markup before parsing and its records are read from the markup, one at a time; a tree made some
-other way keeps its datastore, read from the script's UTF-8 bytes. These tests pin that both
-readings find the same records, and what the cut must not touch.
+other way keeps its datastore, read from the script's text. These tests pin that both readings
+find the same records, and what the cut must not touch.
 """
 
 from __future__ import annotations
