@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeGuard
 
 _LEVEL = 1          # links compress 5-10x even at level 1; the higher levels cost CPU for little
 _FORMAT = b"\x02"   # before the compressed links; older records began with zlib's own header
+_PIECE = 256        # links joined and compressed at a time
 
 
 @dataclass(slots=True)
@@ -58,20 +59,33 @@ def content_hash(body: bytes) -> str:
 
 def encode_links(links: Iterable[tuple[str, str, bool]]) -> bytes:
     """``(url, text, pager)`` triples, compressed: the URLs, the texts and the pager URLs in three
-    sections, so that following an unchanged page's links reads the first section and nothing else."""
+    sections, so that following an unchanged page's links reads the first section and nothing else.
+
+    Joined and compressed a few hundred links at a time: a Hanweb column page lists thousands, and
+    joining all of them made two copies of their whole text at once (a string, then its UTF-8 bytes).
+    """
     urls: list[str] = []
     texts: list[str] = []
     pagers: list[str] = []
     for url, text, pager in links:
+        if "\0" in url:                                   # never from a parsed page; kept from breaking
+            url = url.replace("\0", "%00")                # the sections all the same
+        if "\n" in text or "\0" in text:
+            text = text.replace("\n", " ").replace("\0", "")
         urls.append(url)
-        texts.append(text.replace("\n", " ") if "\n" in text else text)
+        texts.append(text)
         if pager:
             pagers.append(url)
-    payload = "\0".join(("\n".join(urls), "\n".join(texts), "\n".join(pagers)))
-    if payload.count("\0") != 2:                 # never from a parsed page; kept from breaking the sections
-        cleaned = zip(urls, texts, strict=True)
-        return encode_links((u.replace("\0", "%00"), t.replace("\0", ""), u in pagers) for u, t in cleaned)
-    return _FORMAT + zlib.compress(payload.encode("utf-8", "surrogatepass"), _LEVEL)
+    compressor = zlib.compressobj(_LEVEL)
+    parts = [_FORMAT]
+    for n, section in enumerate((urls, texts, pagers)):
+        if n:
+            parts.append(compressor.compress(b"\0"))
+        for start in range(0, len(section), _PIECE):
+            piece = ("\n" if start else "") + "\n".join(section[start:start + _PIECE])
+            parts.append(compressor.compress(piece.encode("utf-8", "surrogatepass")))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def is_current(blob: bytes | None) -> TypeGuard[bytes]:

@@ -77,6 +77,15 @@ def test_links_survive_the_round_trip_through_memory() -> None:
     assert list(decode_links(None)) == [] and link_targets(encode_links([])) == ([], frozenset())
 
 
+def test_a_page_of_thousands_of_links_round_trips() -> None:
+    """Compressed a few hundred at a time: the joins between pieces and sections must not show."""
+    links = [(f"http://h/art/{n}.html", "" if n % 7 == 0 else f"第{n}条", n % 500 == 499) for n in range(1300)]
+    blob = encode_links(links)
+    assert list(decode_links(blob)) == links
+    assert link_targets(blob) == ([u for u, _, _ in links], frozenset(u for u, _, p in links if p))
+    assert list(decode_links(encode_links(links[:256]))) == links[:256]       # one whole piece, no pager
+
+
 def test_a_text_or_address_cannot_break_the_stored_sections() -> None:
     links = [("http://h/a\0b.html", "两行\n文字\0", True), ("http://h/c.html", "c", False)]
     assert list(decode_links(encode_links(links))) == [("http://h/a%00b.html", "两行 文字", True),
