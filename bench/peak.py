@@ -10,8 +10,9 @@ SQLite's own allocations, and the innermost ``monitor`` frames.
 Written to tell the two kinds of growth apart when a round peaks higher on a bigger site: live
 objects (the "in use" columns rise) against allocator high water (arenas or heap held while what
 is in use stays level). The sampler thread and the allocator reports cost a little memory and
-CPU of their own; compare runs of this tool with each other, not with ``/usr/bin/time``.
-All figures in MiB.
+CPU of their own, and while Python's report is read (a few milliseconds a line) whatever the
+command writes to stderr goes into it; compare runs of this tool with each other, not with
+``/usr/bin/time``. All figures in MiB.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def _where(thread_id: int) -> str:
 
 
 class Sampler(threading.Thread):
+    """Reads ``VmHWM`` every ``every`` seconds and notes a line each time it rose by ``step_mib``."""
+
     def __init__(self, every: float, step_mib: float) -> None:
         super().__init__(daemon=True)
         self.every, self.step, self.main = every, step_mib, threading.main_thread().ident or 0
