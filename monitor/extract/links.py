@@ -193,6 +193,10 @@ class Datastore:
     def find(self, word: str) -> bool:
         return self.markup.find(word, self.start, self.end) >= 0
 
+    def holds_records(self) -> bool:
+        """The test ``_IS_DATASTORE`` makes of a script in a tree, made on this span of the markup."""
+        return self.find("<record") and (self.find("datastore") or self.find("recordset"))
+
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         return pattern.search(self.markup, self.start, self.end)
 
@@ -210,13 +214,6 @@ class _CutParser(lxml.html.HTMLParser):
         self.datastores = stores
 
 
-def _is_datastore(markup: str, start: int, end: int) -> bool:
-    """The test ``_IS_DATASTORE`` makes of a script in the tree, made on its span of the markup."""
-    def has(word: str) -> bool:
-        return markup.find(word, start, end) >= 0
-    return has("<record") and (has("datastore") or has("recordset"))
-
-
 def _cut_datastores(markup: str) -> tuple[str, list[Datastore]]:
     """The markup with each datastore script emptied and marked with its number, and the bodies."""
     if "<record" not in markup:
@@ -225,10 +222,11 @@ def _cut_datastores(markup: str) -> tuple[str, list[Datastore]]:
     stores: list[Datastore] = []
     at = 0
     for start, end in _script_bodies(markup):
-        if not _is_datastore(markup, start, end):
+        store = Datastore(markup, start, end)
+        if not store.holds_records():
             continue
         pieces += (markup[at:start - 1], f' {_MARK}="{len(stores)}">')      # start - 1: the tag's ">"
-        stores.append(Datastore(markup, start, end))
+        stores.append(store)
         at = end
     if not stores:
         return markup, []
