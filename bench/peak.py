@@ -82,8 +82,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.every, self.step, self.main = every, step_mib, threading.main_thread().ident or 0
         self.started = time.monotonic()
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        self.mallinfo = getattr(libc, "mallinfo2", None)
+        self.mallinfo = getattr(ctypes.CDLL(None), "mallinfo2", None)     # as monitor/heap.py finds libc
         if self.mallinfo is not None:
             self.mallinfo.restype = _MallInfo2
         sqlite = ctypes.util.find_library("sqlite3")
