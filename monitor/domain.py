@@ -8,7 +8,7 @@ round's findings wait in a temporary file of their own, ``HeldFindings``).
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -207,23 +207,29 @@ class InspectionStats:
         return asdict(self) | {"seconds": round(self.seconds, 1)}
 
 
-class Observed(list[Observation]):
+class Observed:
     """The observations of a target that covers many others (a site crawl), and what else it learnt.
 
     A crawl returns observations only for what needs judging (dead links, pages with
     hits); ``covers`` answers for every other page or link it inspected, ``errors`` lists
     the URLs it could not judge. ``claims_target`` False: the target's own key says
     nothing (the crawl of a site must not vouch for the site's homepage check).
+
+    The observations are read once, and may be made as they are read (a big site's
+    thousand dead links, each with its linking pages, go to disk one by one).
     """
 
     def __init__(self, observations: Iterable[Observation] = (), *,
                  covers: Container[tuple[str, str]] | None = None, errors: Iterable[InspectionError] = (),
                  links_checked: int = 0, claims_target: bool = True) -> None:
-        super().__init__(observations)
+        self._observations = observations
         self.covers = covers
         self.errors = list(errors)
         self.links_checked = links_checked
         self.claims_target = claims_target
+
+    def __iter__(self) -> Iterator[Observation]:
+        return iter(self._observations)
 
 
 @dataclass(slots=True)

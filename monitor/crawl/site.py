@@ -19,7 +19,7 @@ import asyncio
 import logging
 import socket
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -41,7 +41,9 @@ from monitor.fetch import HTML_TYPES, Fetcher, Response, charset_of, looks_binar
 log = logging.getLogger(__name__)
 
 LOOKUP_BATCH = 256         # frontier URLs per memory lookup
-WRITE_BATCH = 500          # changed records per memory write
+WRITE_BATCH = 100          # changed records per memory write, fewer once their links reach WRITE_BYTES:
+WRITE_BYTES = 128 * 1024   # a batch is built, bound and sent at once, so its size is memory held for a moment
+DEAD_BATCH = 100           # dead links made into observations at once (their link texts read back together)
 ATTEMPTS = 2               # a link counts as dead only after failing this many times
 TRS_PAGES_LIMIT = 1000
 _SNIFFABLE = frozenset({"", "text/plain", "application/octet-stream"})
@@ -51,7 +53,7 @@ Links = list[tuple[str, str, bool]]
 
 @dataclass
 class CrawlOutcome:
-    observations: list[Observation]
+    observations: Iterator[Observation]
     errors: list[InspectionError]
     coverage: Coverage
     links_checked: int
@@ -76,6 +78,7 @@ class SiteCrawler:
         self._busy = 0
         self._wake = asyncio.Event()
         self._writes: list[PageRecord] = []
+        self._write_bytes = 0
         self._hits: list[tuple[str, dict]] = []
         self._errors: list[InspectionError] = []
         self._private_hosts: dict[str, bool] = {}
@@ -283,12 +286,13 @@ class SiteCrawler:
 
     def _write(self, record: PageRecord) -> None:
         self._writes.append(record)
+        self._write_bytes += len(record.links or b"")
         self._flush()
 
     def _flush(self, force: bool = False) -> None:
-        if self._writes and (force or len(self._writes) >= WRITE_BATCH):
+        if self._writes and (force or len(self._writes) >= WRITE_BATCH or self._write_bytes >= WRITE_BYTES):
             self.memory.save(self.site.id, self._writes, self.now)
-            self._writes = []
+            self._writes, self._write_bytes = [], 0
 
     async def _is_private(self, host: str) -> bool:
         """Whether ``host`` is, or resolves to, a loopback/private address (looked up once per host)."""
@@ -299,24 +303,34 @@ class SiteCrawler:
 
     def _outcome(self) -> CrawlOutcome:
         dead = self.frontier.dead()
-        texts = self._link_texts(dead)
-        observations = [self._dead_link(e, texts) for e in dead]
-        observations += [self._page(url, hits) for url, hits in self._hits]
         if self.frontier.skipped_pages:
             log.warning("site %s: page or depth cap reached, %d links not crawled (crawl.max_pages, max_depth)",
                         self.site.id, self.frontier.skipped_pages)
         if self.frontier.skipped_external:
             log.warning("site %s: external cap reached, %d external links not checked (crawl.max_external)",
                         self.site.id, self.frontier.skipped_external)
-        return CrawlOutcome(observations, self._errors, Coverage(self.frontier), self.links_checked)
+        return CrawlOutcome(self._observations(deque(dead)), self._errors, Coverage(self.frontier),
+                            self.links_checked)
+
+    def _observations(self, dead: deque[Entry]) -> Iterator[Observation]:
+        """The dead links' observations, made a batch at a time as they are read (each carries up to
+        ten linking pages with their link texts: a thousand of them at once held megabytes), then
+        the pages with hits."""
+        while dead:
+            batch = [dead.popleft() for _ in range(min(DEAD_BATCH, len(dead)))]
+            texts = self._link_texts(batch)
+            for entry in batch:
+                yield self._dead_link(entry, texts)
+        for url, hits in self._hits:
+            yield self._page(url, hits)
 
     def _link_texts(self, dead: list[Entry]) -> dict[tuple[str, str], str]:
         """(page, url) → link text for the dead links, read back from the linking pages' records."""
         wanted = {e.url for e in dead}
         pages = list(dict.fromkeys(page for e in dead for page in e.sources))
         texts: dict[tuple[str, str], str] = {}
-        for start in range(0, len(pages), WRITE_BATCH):
-            for page, record in self.memory.lookup(pages[start:start + WRITE_BATCH]).items():
+        for start in range(0, len(pages), LOOKUP_BATCH):
+            for page, record in self.memory.lookup(pages[start:start + LOOKUP_BATCH]).items():
                 for url, text, _ in decode_links(record.links):
                     if url in wanted:
                         texts[(page, url)] = text

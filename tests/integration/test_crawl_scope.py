@@ -16,7 +16,7 @@ import pytest
 from monitor.config import CrawlSettings, Site
 from monitor.crawl import site as site_module
 from monitor.crawl import urls
-from monitor.crawl.memory import MemoryCrawlMemory
+from monitor.crawl.memory import MemoryCrawlMemory, PageRecord
 from monitor.crawl.targets import SiteCrawlTarget
 from monitor.domain import Observed
 from monitor.fetch import Fetcher
@@ -103,3 +103,65 @@ async def test_a_crawl_lets_go_of_its_address_caches() -> None:
     """They serve the crawl; at its end the rules and the round's findings can use that memory."""
     await crawl(CrawlSettings(retries=0))
     assert [f.cache_info().currsize for f in (urls._resolve, urls.normalize, urls.key)] == [0, 0, 0]
+
+
+class CountingMemory(MemoryCrawlMemory):
+    """The crawl's memory, noting each batch written and each lookup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved: list[list[int]] = []         # each batch: its records' links sizes
+        self.lookups = 0
+
+    def lookup(self, urls: list[str]) -> dict[str, PageRecord]:
+        self.lookups += 1
+        return super().lookup(urls)
+
+    def save(self, site_id: str, records: list[PageRecord], now: datetime) -> None:
+        self.saved.append([len(r.links or b"") for r in records])
+        super().save(site_id, records, now)
+
+
+async def observe(pages: dict[str, str], memory: CountingMemory) -> Observed:
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = pages.get(str(request.url))
+        if body is None:
+            return httpx.Response(404)
+        return httpx.Response(200, headers={"Content-Type": "text/html; charset=utf-8"}, text=body)
+
+    site = Site("small", "小站", "http://small.example.gov.cn/", "xzfb")
+    async with Fetcher(CrawlSettings(retries=0), transport=httpx.MockTransport(handle)) as fetcher:
+        seen = await SiteCrawlTarget(site).observe(InspectContext(fetcher, date(2026, 11, 26), None, memory, NOW))
+    assert isinstance(seen, Observed)
+    return seen
+
+
+async def test_dead_links_become_observations_a_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made as they are stored, not all at once: each batch reads its link texts back when it is reached."""
+    monkeypatch.setattr(site_module, "DEAD_BATCH", 2)
+    home = "http://small.example.gov.cn/"
+    memory = CountingMemory()
+    seen = await observe({home: "".join(f'<a href="/gone{i}.html">旧栏目{i}</a>' for i in range(5))}, memory)
+    crawled = memory.lookups
+    made = iter(seen)
+    first = next(made)
+    assert memory.lookups == crawled + 1
+    rest = list(made)
+    assert memory.lookups == crawled + 3
+    assert [o.target.id for o in (first, *rest)] == [f"{home}gone{i}.html" for i in range(5)]
+    assert [o.facts["sources"] for o in (first, *rest)] == [[{"url": home, "text": f"旧栏目{i}"}] for i in range(5)]
+
+
+async def test_page_records_are_written_in_batches_bounded_by_their_links_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    home = "http://small.example.gov.cn/"
+    pages = {home: "".join(f'<a href="/p{i}.html">页{i}</a>' for i in range(3))}
+    pages |= {f"{home}p{i}.html": "".join(f'<a href="/p{i}/{n}.pdf">附件{n}</a>' for n in range(50)) for i in range(3)}
+    few = CountingMemory()
+    await observe(pages, few)
+    assert len(few.saved) == 1 and len(few.saved[0]) == 4          # the four pages, written at the end
+    monkeypatch.setattr(site_module, "WRITE_BYTES", 200)
+    small = CountingMemory()
+    await observe(pages, small)
+    assert len(small.saved) > 1 and small.records == few.records
+    for batch in small.saved[:-1]:              # each written as soon as its links reached the bound
+        assert sum(batch) >= 200 > sum(batch[:-1])
