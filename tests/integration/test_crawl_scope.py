@@ -1,4 +1,5 @@
-"""Where the crawler may go (issue 6, points 1–2): its hosts, never an external host's pages, never the LAN.
+"""Where the crawler may go (issue 6, points 1–2): its hosts, never an external host's pages, never the LAN;
+and that what it keeps and hands over goes in bounded batches (records written, dead links observed).
 
 The site here is a public name served by an injected transport, so the crawler must
 refuse links into loopback and private ranges — which it may follow only when the
