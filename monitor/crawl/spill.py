@@ -1,4 +1,4 @@
-"""A first-in-first-out queue that keeps a few thousand items in memory and the rest on disk.
+"""A first-in-first-out queue that keeps a few hundred items in memory and the rest on disk.
 
 The crawl's breadth-first queue holds, at its widest, nearly every article URL of a site
 at once (all list pages sit at depth 1 and announce their articles before any is read):
@@ -19,7 +19,7 @@ from typing import IO, Generic, TypeVar
 
 T = TypeVar("T")
 
-CHUNK = 1024        # items per pickled chunk; four chunks (two queues, both ends) stay in memory
+CHUNK = 256         # items per pickled chunk; four chunks (two queues, both ends) stay in memory, about 0.2 MB
 
 
 class SpillQueue(Generic[T]):
