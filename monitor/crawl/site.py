@@ -314,8 +314,8 @@ class SiteCrawler:
 
     def _observations(self, dead: deque[Entry]) -> Iterator[Observation]:
         """The dead links' observations, made a batch at a time as they are read (each carries up to
-        ten linking pages with their link texts: a thousand of them at once held megabytes), then
-        the pages with hits."""
+        ten linking pages with their link texts: a thousand at once held half a megabyte), then the
+        pages with hits."""
         while dead:
             batch = [dead.popleft() for _ in range(min(DEAD_BATCH, len(dead)))]
             texts = self._link_texts(batch)
