@@ -48,21 +48,22 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(site_module, "host_addresses", addresses)
 
 
-def transport(log: list[tuple[str, str]]) -> httpx.MockTransport:
+def transport(log: list[tuple[str, str]], pages: dict[str, str]) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         url = str(request.url)
         log.append((request.method, url))
-        if url not in PAGES:
+        if url not in pages:
             return httpx.Response(404)
-        body = f"<html><head><title>页</title></head><body>{PAGES[url]}</body></html>"
+        body = f"<html><head><title>页</title></head><body>{pages[url]}</body></html>"
         return httpx.Response(200, headers={"Content-Type": "text/html; charset=utf-8"}, text=body)
     return httpx.MockTransport(handle)
 
 
-async def crawl(settings: CrawlSettings, site: Site = SITE) -> tuple[Observed, list[tuple[str, str]]]:
+async def crawl(settings: CrawlSettings, site: Site = SITE, pages: dict[str, str] = PAGES,
+                memory: MemoryCrawlMemory | None = None) -> tuple[Observed, list[tuple[str, str]]]:
     log: list[tuple[str, str]] = []
-    async with Fetcher(settings, transport=transport(log), backoff_s=0.01) as fetcher:
-        ctx = InspectContext(fetcher, date(2026, 11, 26), None, MemoryCrawlMemory(), NOW)
+    async with Fetcher(settings, transport=transport(log, pages), backoff_s=0.01) as fetcher:
+        ctx = InspectContext(fetcher, date(2026, 11, 26), None, memory or MemoryCrawlMemory(), NOW)
         seen = await SiteCrawlTarget(site).observe(ctx)
     assert isinstance(seen, Observed)
     return seen, log
@@ -123,17 +124,11 @@ class CountingMemory(MemoryCrawlMemory):
         super().save(site_id, records, now)
 
 
-async def observe(pages: dict[str, str], memory: CountingMemory) -> Observed:
-    def handle(request: httpx.Request) -> httpx.Response:
-        body = pages.get(str(request.url))
-        if body is None:
-            return httpx.Response(404)
-        return httpx.Response(200, headers={"Content-Type": "text/html; charset=utf-8"}, text=body)
+SMALL = Site("small", "小站", "http://small.example.gov.cn/", "xzfb")
 
-    site = Site("small", "小站", "http://small.example.gov.cn/", "xzfb")
-    async with Fetcher(CrawlSettings(retries=0), transport=httpx.MockTransport(handle)) as fetcher:
-        seen = await SiteCrawlTarget(site).observe(InspectContext(fetcher, date(2026, 11, 26), None, memory, NOW))
-    assert isinstance(seen, Observed)
+
+async def observe(pages: dict[str, str], memory: CountingMemory) -> Observed:
+    seen, _ = await crawl(CrawlSettings(retries=0), SMALL, pages, memory)
     return seen
 
 
