@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Usage: bench_config.py TRUTH_JSON BASE_URL OUT_DIR [--concurrency C]
+"""Usage: bench_config.py TRUTH_JSON BASE_URL OUT_DIR [--concurrency C] [--crawl-only]
 
 Writes OUT_DIR/config.toml for the shared benchmark's generated portal: its site, and
-its columns with their categories, read from the generator's _truth.json. Prints the
-``--now`` to use (the generator's "today", 09:00 Asia/Shanghai).
+its columns with their categories, read from the generator's _truth.json (none with
+``--crawl-only``: the round is then the whole-site crawl alone). Prints the ``--now`` to
+use (the generator's "today", 09:00 Asia/Shanghai).
 
 The truth file of a 100,000-page portal is 37 MB, and this runs inside the timed
 command: loading it whole would make this script, not the monitor, the run's peak
@@ -25,13 +26,13 @@ CATEGORIES = {"news": "news", "notice": "notice", "policy": "policy", "interpret
               "personnel": "personnel", "planning": "planning", "finance": "policy", "interaction": "news"}
 
 
-def config_text(truth: dict, base: str, database: str, concurrency: int) -> str:
+def config_text(truth: dict, base: str, database: str, concurrency: int, columns: bool = True) -> str:
     lines = ["[monitor]", f'database = "{database}"', "", "[crawl]", f"concurrency = {concurrency}",
              f"per_host = {concurrency}", "retries = 0", "timeout_s = 20", "max_pages = 200000", "",
              "[[units]]", 'id = "xzfb"', 'name = "县政府办"', "",
              "[[sites]]", 'id = "portal"', f'name = "{truth["county"]}人民政府"', f'url = "{base}/"',
              'unit = "xzfb"', ""]
-    for column in truth["columns"]:
+    for column in truth["columns"] if columns else ():
         lines += ["[[columns]]", f'id = "{column["id"]}"', 'site = "portal"', f'name = "{column["name"]}"',
                   f'url = "{base}{column["url"]}"', f'category = "{CATEGORIES.get(column["kind"], "static")}"',
                   'unit = "xzfb"', ""]
@@ -69,12 +70,14 @@ def main() -> None:
     parser.add_argument("base")
     parser.add_argument("out")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--crawl-only", action="store_true", help="the site without its columns")
     args = parser.parse_args()
     truth = read_truth(Path(args.truth))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     database = f"sqlite:///{out / 'monitor.db'}"
-    (out / "config.toml").write_text(config_text(truth, args.base.rstrip("/"), database, args.concurrency),
+    (out / "config.toml").write_text(config_text(truth, args.base.rstrip("/"), database, args.concurrency,
+                                                 columns=not args.crawl_only),
                                      encoding="utf-8")
     print(f'{truth["generator"]["today"]}T09:00:00+08:00')
 

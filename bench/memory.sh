@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Usage: bench/memory.sh [SMALL] [LARGE] [PAIRS]      (defaults: 20000 100000 2)
+# Usage: [ROUND=crawl] bench/memory.sh [SMALL] [LARGE] [PAIRS]      (defaults: 20000 100000 2)
 # Is a round's peak memory flat as the site grows? Generates the shared benchmark's portal at both
 # sizes (kept under $BENCH_DIR, default /tmp/crawlbench, and reused), serves each with its own nginx
 # (ports 18180 and 18190; the floor/Scrapy harness uses 18080), and runs PAIRS first rounds of each,
 # the sizes alternating, each alone under /usr/bin/time with the command run_monitor.sh runs.
 # Prints one Markdown row per round: peak RSS in MiB (KiB / 1024, as the harness's tables), CPU,
-# wall, and the broken targets found against the truth file.
+# wall, and the broken targets found against the truth file. ROUND=crawl runs the whole-site crawl alone
+# (the site without its columns, so no column or policy checks): the crawl's own memory.
 set -euo pipefail
-SMALL=${1:-20000}; LARGE=${2:-100000}; PAIRS=${3:-2}
+SMALL=${1:-20000}; LARGE=${2:-100000}; PAIRS=${3:-2}; ROUND=${ROUND:-full}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=${SHARED:-$HERE/../../shared/bench}
 BENCH_DIR=${BENCH_DIR:-/tmp/crawlbench}
@@ -37,7 +38,7 @@ for run in $(seq "$PAIRS"); do
     port=${PORTS[$i]}; dir=$(site_dir "$pages" "$port"); i=$((i + 1))
     out=$STATE/round-$pages-$run
     /usr/bin/time -f "%M %U %S %e" -o "$out.time" \
-      "$HERE/run_monitor.sh" "$dir/_truth.json" "http://127.0.0.1:$port" 16 "$out.state" fresh > "$out.json" || true
+      "$HERE/run_monitor.sh" "$dir/_truth.json" "http://127.0.0.1:$port" 16 "$out.state" fresh "$ROUND" > "$out.json" || true
     "$PY" - "$dir/_truth.json" "$out.json" "$out.time" "$pages" "$run" "http://127.0.0.1:$port" <<'PY'
 import json
 import sys

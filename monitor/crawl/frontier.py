@@ -1,14 +1,15 @@
 """The crawl's breadth-first frontier and its memory of every URL met in the round.
 
 Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
-entry in ``seen`` (a ``SeenUrls``): the hash of its key and a few flag bits. URLs
-waiting their turn sit in a ``SpillQueue`` (on disk beyond a few thousand), and the
-further pages that link a URL not yet answered well — while it waits, while it is
-fetched, after it failed — in another, read back once at the end, in the order they
-were met, for the few that failed. Only URLs being fetched and URLs that failed carry
-an ``Entry``: their fetch URL, depth and first linking page; at the end, those that
-failed gather up to ``MAX_SOURCES`` linking pages — the evidence a dead link needs. A
-link found again after it answered well costs one lookup in ``seen`` and nothing else.
+entry in ``seen`` (a ``SeenUrls``): the hash of its key and a few flag bits. Everything
+else waits on disk in ``SpillQueue``s, a few hundred items of each in memory: the URLs
+waiting their turn; the further pages that link a URL not yet answered well (while it
+waits, while it is fetched, after it failed), read back at the end for the few that
+failed; and the failed URLs themselves — an ``Entry`` each, with their fetch URL, depth,
+first linking page and failure — first to be asked again, then as dead links. At the
+end the dead ones are read back a batch at a time, each gathering up to ``MAX_SOURCES``
+linking pages: the evidence a dead link needs. A link found again after it answered well
+costs one lookup in ``seen`` and nothing else.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from monitor.crawl.spill import SpillQueue
 from monitor.crawl.urls import key
 
 PAGE, RESOURCE, EXTERNAL = 0, 1, 2
-# flags in ``seen``: answered well; content inspected (or unchanged); waiting in ``queue``
-LINK_OK, PAGE_OK, WAITING = 1, 2, 4
+# flags in ``seen``: answered well; content inspected (or unchanged); waiting in ``queue`` or being
+# fetched; failed, its ``Entry`` in ``failures`` or ``dead`` (asked again while the flag stays)
+LINK_OK, PAGE_OK, WAITING, FAILED = 1, 2, 4, 8
+UNANSWERED = WAITING | FAILED             # the URLs whose further linking pages go to ``late``
 MAX_SOURCES = 10
+ATTEMPTS = 2               # a link counts as dead only after failing this many times
 Waiting = tuple[int, str, int, int, str, bool]     # hash of key, url, depth, kind, first linking page, home
 LateSource = tuple[int, str, bool]                  # hash of key, a further linking page, home
 
@@ -77,14 +81,16 @@ class Caps:
 
 @dataclass
 class Frontier:
-    """``seen`` maps the hash of each URL's key to its flags, or to its ``Entry`` while it is
-    fetched or has failed. Call ``close`` when done: the queues may hold temporary files."""
+    """``seen`` maps the hash of each URL's key to its flags. Call ``close`` when done: the queues
+    may hold temporary files."""
 
     caps: Caps
-    seen: SeenUrls[Entry] = field(default_factory=SeenUrls)
+    seen: SeenUrls = field(default_factory=SeenUrls)
     queue: SpillQueue[Waiting] = field(default_factory=SpillQueue)
     late: SpillQueue[LateSource] = field(default_factory=SpillQueue)
-    retries: deque[Entry] = field(default_factory=deque)
+    failures: SpillQueue[Entry] = field(default_factory=SpillQueue)     # failed, to be asked again
+    retries: SpillQueue[Entry] = field(default_factory=SpillQueue)      # being asked again (the site's own)
+    dead: SpillQueue[Entry] = field(default_factory=SpillQueue)         # failed ATTEMPTS times
     external: deque[Entry] = field(default_factory=deque)
     pages_queued: int = 0
     externals_queued: int = 0
@@ -106,7 +112,7 @@ class Frontier:
         known = self.seen.get(h)
         if known is None:
             return False
-        if type(known) is Entry or known & WAITING:       # not answered well yet: its evidence may count
+        if known & UNANSWERED:       # not answered well yet: its evidence may count
             self.late.append((h, page, home))
         return True
 
@@ -121,13 +127,11 @@ class Frontier:
         if kind == EXTERNAL and self.externals_queued >= self.caps.max_external:
             self.skipped_external += 1
             return
-        if kind == EXTERNAL:        # few (max_external), checked in a pass of their own
-            entry = Entry(url, depth, kind, page, home)
-            self.seen[h] = entry
-            self.externals_queued += 1
-            self.external.append(entry)
-            return
         self.seen[h] = WAITING
+        if kind == EXTERNAL:        # few (max_external), checked in a pass of their own
+            self.externals_queued += 1
+            self.external.append(Entry(url, depth, kind, page, home))
+            return
         self.pages_queued += kind == PAGE
         self.queue.append((h, url, depth, kind, page, home))
 
@@ -137,61 +141,72 @@ class Frontier:
         while self.retries and len(batch) < limit:
             batch.append(self.retries.popleft())
         while self.queue and len(batch) < limit:
-            h, url, depth, kind, page, home = self.queue.popleft()
-            entry = Entry(url, depth, kind, page, home)
-            self.seen[h] = entry
-            batch.append(entry)
+            _, url, depth, kind, page, home = self.queue.popleft()
+            batch.append(Entry(url, depth, kind, page, home))
         return batch
 
-    def retry(self, entry: Entry) -> None:
-        """A failed URL, asked once more before it counts as dead."""
-        entry.status, entry.error = None, ""
-        (self.external if entry.kind == EXTERNAL else self.retries).append(entry)
+    def fail(self, entry: Entry) -> bool:
+        """The URL did not answer (``entry.status``, ``entry.error``): kept on disk, to be asked again
+        or, after ``ATTEMPTS`` tries, as a dead link. True when it is dead."""
+        self.seen[hash(key(entry.url))] = FAILED
+        entry.record = None                   # a retry asks without validators
+        dead = entry.attempts >= ATTEMPTS
+        (self.dead if dead else self.failures).append(entry)
+        return dead
+
+    def retry_failed(self) -> bool:
+        """Queue the URLs that failed once to be asked again; False when there are none."""
+        if not self.failures:
+            return False
+        for entry in self.failures.drain():
+            entry.status, entry.error = None, ""
+            (self.external if entry.kind == EXTERNAL else self.retries).append(entry)
+        return True
 
     def answered(self, entry: Entry, *, page_ok: bool = False) -> None:
-        """The URL answered well: forget its evidence, remember only that."""
+        """The URL answered well: remember only that."""
         self.seen[hash(key(entry.url))] = LINK_OK | (PAGE_OK if page_ok else 0)
 
     def drop(self, entry: Entry) -> None:
         """The URL could not be judged: seen, but neither waiting nor covered."""
         self.seen[hash(key(entry.url))] = 0
 
-    def entry(self, url: str) -> Entry | None:
-        known = self.seen.get(hash(key(url)))
-        return known if type(known) is Entry else None
-
     def also(self, url: str, flags: int) -> None:
-        """A redirect target reached through another URL counts as seen too."""
+        """A redirect target reached through another URL counts as seen too (unless it failed itself)."""
         h = hash(key(url))
         known = self.seen.get(h) or 0
-        if type(known) is not Entry:
+        if not known & FAILED:
             self.seen[h] = known | flags
 
-    def failed(self) -> list[Entry]:
-        return [e for e in self.seen.entries() if e.status is not None or e.error]
-
-    def dead(self) -> list[Entry]:
-        """The failed URLs with their linking pages, in the order they were met. Reads the late
-        sources once: call it when the crawl is over."""
-        failed = {hash(key(e.url)): e for e in self.failed()}
-        for h, page, home in self.late.drain():
-            entry = failed.get(h)
-            if entry is not None:
-                entry.add_source(page, home)
-        return list(failed.values())
+    def dead_links(self, batch: int) -> Iterator[list[Entry]]:
+        """The dead URLs, ``batch`` at a time, each with its linking pages in the order they were met.
+        Reads the late sources once, keeping on disk those of dead URLs (read again for each batch):
+        call it when the crawl is over."""
+        theirs: SpillQueue[LateSource] = SpillQueue()
+        try:
+            for source in self.late.drain():
+                if self.seen.get(source[0]) == FAILED:
+                    theirs.append(source)
+            while self.dead:
+                entries = {}
+                while self.dead and len(entries) < batch:
+                    entry = self.dead.popleft()
+                    entries[hash(key(entry.url))] = entry
+                for h, page, home in theirs:
+                    if h in entries:
+                        entries[h].add_source(page, home)
+                yield list(entries.values())
+        finally:
+            theirs.close()
 
     def covers(self, kind: str, url: str) -> bool:
         known = self.seen.get(hash(key(url))) or 0
-        if type(known) is Entry:
-            return False
         return bool(known & (PAGE_OK if kind == "page" else LINK_OK if kind == "link" else 0))
 
     def close(self) -> None:
-        """The crawl is over: the queues' files go, and so do the failed URLs' entries — their
-        linking pages are in the observations by now, and a round keeps its ``Coverage`` to the end."""
-        self.queue.close()
-        self.late.close()
-        self.seen.drop_entries()
+        """The crawl is over: the queues' files go (a round keeps its ``Coverage`` to the end)."""
+        for queue in (self.queue, self.late, self.failures, self.retries, self.dead):
+            queue.close()
 
 
 class Coverage:

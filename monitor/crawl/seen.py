@@ -5,8 +5,7 @@ grows with the site. A dict of key hashes cost 75 bytes per URL — its table pl
 object per key — and those int objects, allocated among the parser's short-lived
 objects, kept the allocator's arenas from being given back: from 20,000 to 100,000 pages
 the dict alone added 9 MB. Here the hashes sit in ``array``s (open addressing, linear
-probing, at most half full) and their flags in ``bytearray``s beside them; only the few
-URLs with an ``Entry`` (being fetched, or failed) keep an object, in a small dict.
+probing, at most half full) and their flags in ``bytearray``s beside them.
 
 The table is cut into 64 segments by the top bits of the hash, each growing on its own: a
 single table, doubling, held its old and its new arrays at once — at 100,000 pages 3.5 MB
@@ -16,53 +15,46 @@ for a moment, a megabyte above what it then kept, and that moment was the round'
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
-from typing import Generic, TypeVar
-
-E = TypeVar("E")
 
 _EMPTY = -1          # hash() never returns -1, so no key can be mistaken for an empty slot
-_HAS_ENTRY = 0x80    # the URL's value is its entry in ``_entries``; flags use the low 7 bits
 _SEGMENT_BITS = 6
 _SHIFT = 64 - _SEGMENT_BITS       # hash() is a signed 64-bit value: its top bits pick the segment
 _SEGMENT_MASK = (1 << _SEGMENT_BITS) - 1
 _FIRST = 16          # slots per segment to begin with
 
 
-class SeenUrls(Generic[E]):
-    """Maps the ``hash()`` of a URL's key to small flags (0–127) or to an object of type ``E``.
+class SeenUrls:
+    """Maps the ``hash()`` of a URL's key to small flags (0–255).
 
     Like a dict, without removal: a URL once met stays met for the round.
     """
 
-    __slots__ = ("_count", "_entries", "_segments", "_used")
+    __slots__ = ("_count", "_segments", "_used")
 
     def __init__(self) -> None:
         # per segment: its hashes, their flags, and the mask of its size (a power of two)
         self._segments = [_segment(_FIRST) for _ in range(_SEGMENT_MASK + 1)]
         self._used = [0] * (_SEGMENT_MASK + 1)
         self._count = 0
-        self._entries: dict[int, E] = {}
 
     def __len__(self) -> int:
         return self._count
 
-    def get(self, h: int) -> int | E | None:
-        """The flags or the entry for ``h``; None for a URL not met. The crawl's hottest call."""
+    def get(self, h: int) -> int | None:
+        """The flags for ``h``; None for a URL not met. The crawl's hottest call."""
         keys, flags, mask = self._segments[(h >> _SHIFT) & _SEGMENT_MASK]
         i = h & mask
         while True:
             k = keys[i]
             if k == h:
-                f = flags[i]
-                return self._entries[h] if f & _HAS_ENTRY else f
+                return flags[i]
             if k == _EMPTY:
                 return None
             i = (i + 1) & mask
 
-    def __setitem__(self, h: int, value: int | E) -> None:
-        if isinstance(value, int) and not 0 <= value < _HAS_ENTRY:
-            raise ValueError(f"flags must be 0–127, not {value}")
+    def __setitem__(self, h: int, value: int) -> None:
+        if not 0 <= value <= 255:
+            raise ValueError(f"flags must be 0–255, not {value}")
         s = (h >> _SHIFT) & _SEGMENT_MASK
         keys, flags, mask = self._segments[s]
         i = _slot(keys, mask, h)
@@ -73,22 +65,7 @@ class SeenUrls(Generic[E]):
                 keys, flags, mask = self._segments[s] = _grown(keys, flags)
                 i = _slot(keys, mask, h)
             keys[i] = h
-        if isinstance(value, int):
-            if flags[i] & _HAS_ENTRY:
-                del self._entries[h]
-            flags[i] = value
-        else:
-            flags[i] = _HAS_ENTRY
-            self._entries[h] = value
-
-    def entries(self) -> Iterator[E]:
-        """The objects held (URLs being fetched or failed), in the order they were set."""
-        return iter(self._entries.values())
-
-    def drop_entries(self) -> None:
-        """Forget the objects, keeping their URLs as met without flags."""
-        for h in list(self._entries):
-            self[h] = 0
+        flags[i] = value
 
 
 def _segment(size: int) -> tuple[array[int], bytearray, int]:

@@ -44,7 +44,6 @@ LOOKUP_BATCH = 256         # frontier URLs per memory lookup
 WRITE_BATCH = 100          # changed records per memory write, fewer once their links reach WRITE_BYTES:
 WRITE_BYTES = 128 * 1024   # a batch is built, bound and sent at once, so its size is memory held for a moment
 DEAD_BATCH = 100           # dead links made into observations at once (their link texts read back together)
-ATTEMPTS = 2               # a link counts as dead only after failing this many times
 TRS_PAGES_LIMIT = 1000
 _SNIFFABLE = frozenset({"", "text/plain", "application/octet-stream"})
 _HEAD_REFUSED = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
@@ -82,15 +81,20 @@ class SiteCrawler:
         self._hits: list[tuple[str, dict]] = []
         self._errors: list[InspectionError] = []
         self._private_hosts: dict[str, bool] = {}
+        self._home_dead: Entry | None = None
         self.links_checked = 0
 
     # -- the round ------------------------------------------------------------------------
 
     async def run(self) -> CrawlOutcome:
+        """The round's outcome; its observations are read from the frontier's files, which close when
+        they have all been read (or at once, when the crawl fails)."""
         try:
             return await self._crawl()
-        finally:
+        except BaseException:
             self.frontier.close()
+            raise
+        finally:
             forget_urls()
 
     async def _crawl(self) -> CrawlOutcome:
@@ -100,14 +104,11 @@ class SiteCrawler:
             log.info("site %s: own pages done, %d URLs seen", self.site.id, len(self.frontier.seen))
             await self._pool(self._external_worker, self.settings.external_concurrency)
             log.info("site %s: external links done", self.site.id)
-            again = [e for e in self.frontier.failed() if e.attempts < ATTEMPTS]
-            if not again:
+            if not self.frontier.retry_failed():
                 break
-            for entry in again:
-                self.frontier.retry(entry)
         self._flush(force=True)
-        home = self.frontier.entry(self.start)
-        if home is not None and home.attempts and (home.status or home.error):
+        home = self._home_dead
+        if home is not None:
             raise FetchError(self.start, f"首页无法访问: {home.error}", transient=True, status=home.status or None)
         return self._outcome()
 
@@ -275,8 +276,10 @@ class SiteCrawler:
 
     def _failed(self, entry: Entry, status: int | None, reason: str) -> None:
         entry.status, entry.error = status or 0, reason
-        if entry.attempts >= ATTEMPTS:
+        if self.frontier.fail(entry):
             log.info("dead link url=%s error=%s", entry.url, reason)
+            if entry.url == self.start:
+                self._home_dead = entry
 
     def _not_judged(self, entry: Entry, kind: str, reason: str) -> None:
         """A URL the crawl could not judge: an error on it (never a finding, never a pass)."""
@@ -302,25 +305,25 @@ class SiteCrawler:
         return self._private_hosts[host]
 
     def _outcome(self) -> CrawlOutcome:
-        dead = self.frontier.dead()
         if self.frontier.skipped_pages:
             log.warning("site %s: page or depth cap reached, %d links not crawled (crawl.max_pages, max_depth)",
                         self.site.id, self.frontier.skipped_pages)
         if self.frontier.skipped_external:
             log.warning("site %s: external cap reached, %d external links not checked (crawl.max_external)",
                         self.site.id, self.frontier.skipped_external)
-        return CrawlOutcome(self._observations(deque(dead)), self._errors, Coverage(self.frontier),
-                            self.links_checked)
+        return CrawlOutcome(self._observations(), self._errors, Coverage(self.frontier), self.links_checked)
 
-    def _observations(self, dead: deque[Entry]) -> Iterator[Observation]:
-        """The dead links' observations, made a batch at a time as they are read (each carries up to
-        ten linking pages with their link texts: a thousand at once held half a megabyte), then the
-        pages with hits."""
-        while dead:
-            batch = [dead.popleft() for _ in range(min(DEAD_BATCH, len(dead)))]
-            texts = self._link_texts(batch)
-            for entry in batch:
-                yield self._dead_link(entry, texts)
+    def _observations(self) -> Iterator[Observation]:
+        """The dead links' observations, made a batch at a time as they are read from disk (each carries
+        up to ten linking pages with their link texts: a thousand at once held half a megabyte), then
+        the pages with hits. The frontier's files close when they have been read."""
+        try:
+            for batch in self.frontier.dead_links(DEAD_BATCH):
+                texts = self._link_texts(batch)
+                for entry in batch:
+                    yield self._dead_link(entry, texts)
+        finally:
+            self.frontier.close()
         for url, hits in self._hits:
             yield self._page(url, hits)
 

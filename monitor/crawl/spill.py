@@ -54,6 +54,19 @@ class SpillQueue(Generic[T]):
         self._len -= 1
         return item
 
+    def __iter__(self) -> Iterator[T]:
+        """Every item, oldest first, leaving them all in place (a chunk of the file in memory at a
+        time). Nothing may be added or taken while it runs."""
+        yield from self._front
+        if self._file is not None:
+            at = self._read_at
+            for _ in range(self._chunks_on_disk):
+                self._file.seek(at)
+                chunk = pickle.load(self._file)
+                at = self._file.tell()
+                yield from chunk
+        yield from self._back
+
     def drain(self) -> Iterator[T]:
         """Every item, oldest first, leaving the queue empty."""
         while self._len:

@@ -103,25 +103,60 @@ def test_frontier_keeps_evidence_only_for_unanswered_urls() -> None:
     frontier.offer("http://h/", 0, PAGE, "", False)
     home = frontier.take(1)[0]
     frontier.answered(home, page_ok=True)
-    for n in range(6):          # while it waits in the queue
+    for n in range(4):          # while it waits in the queue
         frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n}.html", False)
     frontier.offer("http://h/deep.html", 4, PAGE, "http://h/", False)         # over max_depth
     frontier.offer("http://h/third.html", 1, PAGE, "http://h/", False)        # over max_pages
     frontier.offer("http://x/1", 1, EXTERNAL, "http://h/", False)
     frontier.offer("http://x/2", 1, EXTERNAL, "http://h/", False)             # over max_external
-    assert frontier.entry("http://h/dead.html") is None                      # waiting: no Entry yet
     (dead,) = frontier.take(5)
-    for n in range(6, 12):      # while it is fetched
-        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n % 11}.html", n == 11)
+    for n in range(4, 8):       # while it is fetched
+        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n}.html", False)
     assert dead.more is None and dead.total == 1 and not dead.home     # the others wait in the late queue
-    dead.status = 404
-    assert frontier.dead() == [dead]
-    assert dead.total == 12 and dead.home
-    assert dead.sources == [f"http://h/p{n}.html" for n in range(10)]           # in the order they were found
+    dead.attempts, dead.status = 1, 404
+    assert not frontier.fail(dead)                                     # once: it will be asked again
+    for n in range(8, 10):      # after it failed
+        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n}.html", False)
+    assert frontier.retry_failed() and not frontier.retry_failed()
+    (again,) = frontier.take(5)
+    assert again.url == "http://h/dead.html" and again.status is None and again.error == ""
+    for n in range(10, 12):     # while it is asked again
+        frontier.offer("http://h/dead.html", 1, PAGE, f"http://h/p{n % 11}.html", n == 11)
+    again.attempts, again.status = 2, 404
+    assert frontier.fail(again)
+    (batch,) = frontier.dead_links(10)
+    assert [e.url for e in batch] == ["http://h/dead.html"]
+    assert batch[0].total == 12 and batch[0].home
+    assert batch[0].sources == [f"http://h/p{n}.html" for n in range(10)]      # in the order they were found
     assert (frontier.skipped_pages, frontier.skipped_external) == (2, 1)
     coverage = Coverage(frontier)
     assert ("page", "http://h/index.html") in coverage and ("link", "http://h/") in coverage
     assert ("link", "http://h/dead.html") not in coverage and ("link", "http://h/deep.html") not in coverage
+    frontier.close()
+
+
+def test_failed_urls_wait_on_disk_and_come_back_dead_a_batch_at_a_time() -> None:
+    frontier = Frontier(Caps(max_pages=100, max_depth=3, max_external=0), late=SpillQueue(chunk=2),
+                        failures=SpillQueue(chunk=2), dead=SpillQueue(chunk=2))
+    urls = [f"http://h/a{n}.html" for n in range(7)]
+    for url in urls:
+        frontier.offer(url, 1, PAGE, "http://h/", True)
+    for attempt in (1, 2):
+        for entry in frontier.take(10):
+            frontier.offer(entry.url, 1, PAGE, f"http://h/from{attempt}.html", False)
+            entry.attempts, entry.status, entry.error = attempt, None, "连接被拒绝"
+            if entry.url == urls[3] and attempt == 2:
+                frontier.answered(entry)                      # the second try worked: not dead
+            else:
+                assert frontier.fail(entry) == (attempt == 2)
+        assert frontier.failures._file is not None or attempt == 2      # the failed went to disk
+        frontier.retry_failed()
+    batches = [[(e.url, e.sources, e.total, e.error) for e in batch] for batch in frontier.dead_links(2)]
+    sources = ["http://h/", "http://h/from1.html", "http://h/from2.html"]
+    assert batches == [[(urls[0], sources, 3, "连接被拒绝"), (urls[1], sources, 3, "连接被拒绝")],
+                       [(urls[2], sources, 3, "连接被拒绝"), (urls[4], sources, 3, "连接被拒绝")],
+                       [(urls[5], sources, 3, "连接被拒绝"), (urls[6], sources, 3, "连接被拒绝")]]
+    assert ("link", urls[3]) in Coverage(frontier) and ("link", urls[0]) not in Coverage(frontier)
     frontier.close()
 
 

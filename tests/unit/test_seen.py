@@ -10,41 +10,25 @@ import pytest
 from monitor.crawl.seen import SeenUrls
 
 
-class _Entry:
-    pass
-
-
 def test_answers_like_a_dict_through_growth_and_collisions() -> None:
     rng = random.Random(7)
     # low bits shared by many keys: every probe chain is long, and each growth moves them
     keys = [rng.getrandbits(40) << 12 for _ in range(5000)] + [hash(f"http://x/{n}.html") for n in range(20000)]
-    seen: SeenUrls[_Entry] = SeenUrls()
-    expected: dict[int, int | _Entry] = {}
+    seen = SeenUrls()
+    expected: dict[int, int] = {}
     for n, h in enumerate(keys):
-        value: int | _Entry = _Entry() if n % 97 == 0 else n % 8
-        seen[h] = value
-        expected[h] = value
-    for h in keys[::3]:                       # set again: an entry becomes flags, flags change
+        seen[h] = expected[h] = n % 256
+    for h in keys[::3]:                       # set again: the flags change, the count does not
         seen[h] = expected[h] = 5
     assert len(seen) == len(expected)
-    assert all(seen.get(h) is expected[h] for h in keys)
+    assert all(seen.get(h) == expected[h] for h in keys)
     assert seen.get(-2) is None and seen.get(0) is None and seen.get(1 << 62) is None
-    assert list(seen.entries()) == [v for v in expected.values() if isinstance(v, _Entry)]
-
-
-def test_an_entry_replaced_by_flags_is_forgotten() -> None:
-    seen: SeenUrls[_Entry] = SeenUrls()
-    entry = _Entry()
-    seen[42] = entry
-    assert seen.get(42) is entry and list(seen.entries()) == [entry]
-    seen[42] = 3
-    assert seen.get(42) == 3 and list(seen.entries()) == [] and len(seen) == 1
 
 
 def test_flags_out_of_range_are_refused() -> None:
-    seen: SeenUrls[_Entry] = SeenUrls()
-    with pytest.raises(ValueError, match="0–127"):
-        seen[1] = 128
+    seen = SeenUrls()
+    with pytest.raises(ValueError, match="0–255"):
+        seen[1] = 256
     assert len(seen) == 0 and seen.get(1) is None
 
 
@@ -55,7 +39,7 @@ def test_growing_never_holds_the_whole_table_twice() -> None:
     hashes = [rng.getrandbits(64) - (1 << 63) for _ in range(100_000)]
     tracemalloc.start()
     try:
-        seen: SeenUrls[_Entry] = SeenUrls()
+        seen = SeenUrls()
         for h in hashes:
             seen[h] = 1
         held, peak = tracemalloc.get_traced_memory()
