@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -157,6 +158,27 @@ def test_failed_urls_wait_on_disk_and_come_back_dead_a_batch_at_a_time() -> None
                        [(urls[2], sources, 3, "连接被拒绝"), (urls[4], sources, 3, "连接被拒绝")],
                        [(urls[5], sources, 3, "连接被拒绝"), (urls[6], sources, 3, "连接被拒绝")]]
     assert ("link", urls[3]) in Coverage(frontier) and ("link", urls[0]) not in Coverage(frontier)
+    frontier.close()
+
+
+def test_failed_urls_cost_no_memory_while_they_wait() -> None:
+    """A site with thousands of dead links: their entries (URL, first linking page, error) wait on disk,
+    not in the frontier, until they are read back a batch at a time."""
+    tracemalloc.start()
+    try:
+        frontier = Frontier(Caps(max_pages=20_000, max_depth=3, max_external=0))
+        for n in range(10_000):
+            frontier.offer(f"http://h/gone/{n:05}.html", 1, PAGE, f"http://h/list/{n // 20}.html", False)
+        while batch := frontier.take(256):
+            for entry in batch:
+                entry.attempts, entry.status, entry.error = 2, 404, "HTTP 404"
+                assert frontier.fail(entry)
+        del batch, entry
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000_000     # the URL set, the address caches, two chunks of entries; all in memory: 3.8 MB
+    assert sum(len(batch) for batch in frontier.dead_links(100)) == 10_000
     frontier.close()
 
 
