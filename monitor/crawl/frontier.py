@@ -188,7 +188,7 @@ class Frontier:
                 if self.seen.get(source[0]) == FAILED:
                     theirs.append(source)
             while self.dead:
-                entries = {}
+                entries: dict[int, Entry] = {}
                 while self.dead and len(entries) < batch:
                     entry = self.dead.popleft()
                     entries[hash(key(entry.url))] = entry

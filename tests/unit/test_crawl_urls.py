@@ -213,6 +213,16 @@ def test_spill_queue_is_fifo_across_memory_and_disk() -> None:
     queue.close()
 
 
+def test_spill_queue_can_be_read_again_without_taking_anything() -> None:
+    queue: SpillQueue[int] = SpillQueue(chunk=3)
+    for n in range(11):
+        queue.append(n)
+    queue.popleft()                           # the front is now part-read, the rest on disk and behind
+    assert list(queue) == list(queue) == list(range(1, 11)) and len(queue) == 10
+    assert list(queue.drain()) == list(range(1, 11))
+    queue.close()
+
+
 def test_a_site_id_selects_its_homepage_check_and_its_crawl() -> None:
     site = Site("portal", "示例县人民政府", "http://www.example.gov.cn/", "xzfb")
     column = Column("zwyw", "portal", "政务要闻", "http://www.example.gov.cn/zwyw/", "news", "xzfb")
