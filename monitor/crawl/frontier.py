@@ -2,14 +2,15 @@
 
 Memory is what must stay flat as a site grows (DESIGN §8), so per URL it keeps one
 entry in ``seen`` (a ``SeenUrls``): the hash of its key and a few flag bits. Everything
-else waits on disk in ``SpillQueue``s, a few hundred items of each in memory: the URLs
-waiting their turn; the further pages that link a URL not yet answered well (while it
-waits, while it is fetched, after it failed), read back at the end for the few that
-failed; and the failed URLs themselves — an ``Entry`` each, with their fetch URL, depth,
-first linking page and failure — first to be asked again, then as dead links. At the
-end the dead ones are read back a batch at a time, each gathering up to ``MAX_SOURCES``
-linking pages: the evidence a dead link needs. A link found again after it answered well
-costs one lookup in ``seen`` and nothing else.
+else but the external links (at most ``max_external``) waits on disk in ``SpillQueue``s,
+a few hundred items of each in memory: the URLs waiting their turn; the further pages
+that link a URL not yet answered well (while it waits, while it is fetched, after it
+failed), read back at the end for the few that failed; and the failed URLs themselves —
+an ``Entry`` each, with their fetch URL, depth, first linking page and failure — first
+to be asked again, then as dead links. At the end the dead ones are read back a batch at
+a time, each gathering up to ``MAX_SOURCES`` linking pages: the evidence a dead link
+needs. A link found again after it answered well costs one lookup in ``seen`` and
+nothing else.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class Frontier:
         """The URL did not answer (``entry.status``, ``entry.error``): kept on disk, to be asked again
         or, after ``ATTEMPTS`` tries, as a dead link. True when it is dead."""
         self.seen[hash(key(entry.url))] = FAILED
-        entry.record = None                   # a retry asks without validators
+        entry.record = None                   # not pickled: a retry asks without validators anyway
         dead = entry.attempts >= ATTEMPTS
         (self.dead if dead else self.failures).append(entry)
         return dead
