@@ -10,6 +10,9 @@ The truth file of a 100,000-page portal is 37 MB, and this runs inside the timed
 command: loading it whole would make this script, not the monitor, the run's peak
 memory. So it reads the file line by line (``gen_portal.py`` writes it with
 ``indent=1``) and keeps only what the config needs.
+
+The crawl's page cap is twice the portal's page count (at least 200,000): a round fetches
+attachments and datastore-only pages too, about 1.26 requests per generated page.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-_FIELD = re.compile(r'^(?P<indent> *)"(?P<key>[a-z_]+)": (?P<value>"(?:[^"\\]|\\.)*")')
+_FIELD = re.compile(r'^(?P<indent> *)"(?P<key>[a-z_]+)": (?P<value>"(?:[^"\\]|\\.)*"|\d+)')
 
 CATEGORIES = {"news": "news", "notice": "notice", "policy": "policy", "interpretation": "interpretation",
               "personnel": "personnel", "planning": "planning", "finance": "policy", "interaction": "news"}
@@ -28,7 +31,7 @@ CATEGORIES = {"news": "news", "notice": "notice", "policy": "policy", "interpret
 
 def config_text(truth: dict, base: str, database: str, concurrency: int, columns: bool = True) -> str:
     lines = ["[monitor]", f'database = "{database}"', "", "[crawl]", f"concurrency = {concurrency}",
-             f"per_host = {concurrency}", "retries = 0", "timeout_s = 20", "max_pages = 200000", "",
+             f"per_host = {concurrency}", "retries = 0", "timeout_s = 20", f"max_pages = {max_pages(truth)}", "",
              "[[units]]", 'id = "xzfb"', 'name = "县政府办"', "",
              "[[sites]]", 'id = "portal"', f'name = "{truth["county"]}人民政府"', f'url = "{base}/"',
              'unit = "xzfb"', ""]
@@ -39,8 +42,13 @@ def config_text(truth: dict, base: str, database: str, concurrency: int, columns
     return "\n".join(lines)
 
 
+def max_pages(truth: dict) -> int:
+    """``crawl.max_pages`` for the portal: room for every request its crawl makes."""
+    return max(200_000, 2 * int(truth["generator"].get("pages", 0)))
+
+
 def read_truth(path: Path) -> dict[str, Any]:
-    """``county``, ``generator.today`` and each column's id, name, kind and url — streamed."""
+    """``county``, ``generator.today`` and ``generator.pages``, and each column's id, name, kind and url — streamed."""
     truth: dict[str, Any] = {"columns": [], "generator": {}}
     in_columns = False
     with path.open(encoding="utf-8") as lines:
@@ -53,8 +61,8 @@ def read_truth(path: Path) -> dict[str, Any]:
             indent, name, value = len(match["indent"]), match["key"], json.loads(match["value"])
             if indent == 1 and name == "county":
                 truth["county"] = value
-            elif indent == 2 and name == "today":
-                truth["generator"]["today"] = value
+            elif indent == 2 and name in ("today", "pages"):
+                truth["generator"][name] = value
             elif in_columns and indent == 3 and name in ("id", "name", "kind", "url"):
                 if name == "id":
                     truth["columns"].append({})
